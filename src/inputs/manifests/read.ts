@@ -1,0 +1,81 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, extname } from 'node:path';
+import type { InputError } from '../../model/errors.js';
+import type { Resource } from '../../model/resource.js';
+import { DEFAULT_LIMITS, parseManifestText, type ParseLimits } from './parse.js';
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.terraform', '.helm']);
+
+/** Everything read from the inputs of one scan. */
+export interface ManifestSet {
+  resources: Resource[];
+  errors: InputError[];
+  files: string[];
+  /** Files found while walking folders that hold no Kubernetes object (values.yaml, Chart.yaml...). */
+  skippedFiles: string[];
+}
+
+/** Reads standard input to the end. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIPPED_DIRS.has(e.name)) await walk(p, out);
+    } else if (e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
+  }
+}
+
+/**
+ * Reads files, folders (recursively, .yaml/.yml/.json) and `-` (stdin). Unreadable paths become
+ * errors; files found by walking a folder that hold no Kubernetes object at all are listed as skipped
+ * rather than as errors, so scanning a Helm chart folder does not drown in values.yaml complaints.
+ */
+export async function readManifests(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void): Promise<ManifestSet> {
+  const set: ManifestSet = { resources: [], errors: [], files: [], skippedFiles: [] };
+  const targets: Array<{ file: string; walked: boolean }> = [];
+  for (const p of paths) {
+    if (p === '-') {
+      targets.push({ file: '-', walked: false });
+      continue;
+    }
+    try {
+      const s = await stat(p);
+      if (s.isDirectory()) {
+        const found: string[] = [];
+        await walk(p, found);
+        for (const f of found) targets.push({ file: f, walked: true });
+      } else targets.push({ file: p, walked: false });
+    } catch (e) {
+      set.errors.push({ code: 'E_READ', file: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    }
+  }
+  let done = 0;
+  for (const t of targets) {
+    let text: string;
+    try {
+      text = t.file === '-' ? await readStdin() : await readFile(t.file, 'utf8');
+    } catch (e) {
+      set.errors.push({ code: 'E_READ', file: t.file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    const parsed = parseManifestText(t.file === '-' ? '<stdin>' : t.file, text, limits);
+    set.files.push(parsed.file);
+    if (t.walked && parsed.resources.length === 0 && parsed.errors.length === parsed.nonObjects) {
+      set.skippedFiles.push(parsed.file);
+    } else {
+      for (const r of parsed.resources) set.resources.push(r);
+      for (const e of parsed.errors) set.errors.push(e);
+    }
+    onFile?.(t.file, ++done, targets.length);
+  }
+  return set;
+}

@@ -1,0 +1,154 @@
+import type { ExemptedFinding, ExemptionIssue, Finding, ControlRef } from '../model/finding.js';
+import type { InputError } from '../model/errors.js';
+import { formatPath } from '../model/path.js';
+import { toRef, type Resource } from '../model/resource.js';
+import type { Severity } from '../model/severity.js';
+import type { ConfigExemption } from '../model/config.js';
+import type { Check, CheckContext } from './check.js';
+import { annotationExemptions, buildPeerIndex, configExemptions, exemptionCovers, exemptionIssues, type Exemption } from './exemptions.js';
+import { Inventory } from './inventory.js';
+import { resolveParameters, type ResolvedParameters } from './parameters.js';
+import { secureScore, type Score } from './score.js';
+
+/** Inputs of one evaluation. Everything the engine needs is passed in: it does no I/O. */
+export interface EngineOptions {
+  checks: readonly Check[];
+  params?: ResolvedParameters;
+  /** Check id -> framework controls (from content/frameworks). */
+  controls?: ReadonlyMap<string, ControlRef[]>;
+  /** Severity overrides by check id. */
+  severity?: Readonly<Record<string, Severity>>;
+  configExemptions?: readonly ConfigExemption[];
+  configFile?: string;
+  annotationExemptions?: 'on' | 'own-only' | 'off';
+  now?: Date;
+}
+
+/** Per-check outcome, for scores, JUnit and framework summaries. */
+export interface CheckOutcome {
+  checkId: string;
+  severity: Severity;
+  /** Resource ids the check applied to. */
+  applied: string[];
+  /** Resource ids with at least one unexempted failure. */
+  failed: Set<string>;
+  exempted: number;
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  exempted: ExemptedFinding[];
+  exemptionIssues: ExemptionIssue[];
+  outcomes: Map<string, CheckOutcome>;
+  errors: InputError[];
+  score: Score;
+  resourcesEvaluated: number;
+}
+
+/**
+ * Runs every check on every resource it targets. Pod-bearing resources owned by a controller that is
+ * also in the input (ReplicaSets of a Deployment, Pods of a ReplicaSet in `kubectl get all` output) are
+ * reported once, on the owner.
+ */
+export function evaluate(resources: readonly Resource[], opts: EngineOptions): EngineResult {
+  const now = opts.now ?? new Date();
+  const params = opts.params ?? resolveParameters(undefined);
+  const inventory = new Inventory(resources);
+  const peers = buildPeerIndex(opts.checks);
+  const byKind = new Map<string, Check[]>();
+  const wildcard: Check[] = [];
+  for (const c of opts.checks) {
+    if (c.kinds.includes('*')) wildcard.push(c);
+    for (const k of c.kinds) {
+      if (k === '*') continue;
+      let l = byKind.get(k);
+      if (!l) byKind.set(k, (l = []));
+      l.push(c);
+    }
+  }
+  const outcomes = new Map<string, CheckOutcome>();
+  for (const c of opts.checks) {
+    outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
+  }
+  const cfg = configExemptions(opts.configExemptions ?? [], opts.checks, now, opts.configFile ?? 'palisade.yaml');
+  const allExemptions: Exemption[] = [...cfg.exemptions];
+  const issues: ExemptionIssue[] = [...cfg.issues];
+  const findings: Finding[] = [];
+  const exempted: ExemptedFinding[] = [];
+  const errors: InputError[] = [];
+  const annotationMode = opts.annotationExemptions ?? 'on';
+  let evaluated = 0;
+
+  for (const resource of resources) {
+    const pod = inventory.podView(resource);
+    if (pod && inventory.hasOwnerInInput(resource)) continue;
+    evaluated++;
+    const ctx: CheckContext = { resource, object: resource.object, pod, inventory, params };
+    let local: Exemption[] = [];
+    if (annotationMode !== 'off') {
+      const parsed = annotationExemptions(resource, pod, opts.checks, peers, annotationMode === 'on', now);
+      local = parsed.exemptions;
+      allExemptions.push(...local);
+      issues.push(...parsed.issues);
+    } else {
+      const parsed = annotationExemptions(resource, pod, opts.checks, peers, true, now);
+      for (const x of parsed.exemptions) {
+        issues.push({ kind: 'disallowed', origin: x.origin, source: x.source, checks: x.written, reason: x.reason, message: `${resource.id}: in-manifest exemption for ${x.written.join(', ')} ignored (annotation exemptions are disallowed)` });
+      }
+    }
+    const candidates = byKind.get(resource.kind);
+    const run = candidates ? (wildcard.length > 0 ? [...candidates, ...wildcard] : candidates) : wildcard;
+    for (const check of run) {
+      if (check.appliesTo && !check.appliesTo(ctx)) continue;
+      const outcome = outcomes.get(check.id)!;
+      outcome.applied.push(resource.id);
+      let results;
+      try {
+        results = check.evaluate(ctx);
+      } catch (e) {
+        errors.push({ code: 'E_CHECK_CRASH', file: resource.source.file, line: resource.source.line, message: `check ${check.id} (${check.slug}) failed on ${resource.id}: ${(e as Error).message}` });
+        continue;
+      }
+      for (const res of results) {
+        const finding: Finding = {
+          checkId: check.id,
+          slug: check.slug,
+          title: check.title,
+          severity: outcome.severity,
+          category: check.category,
+          message: res.message,
+          resource: toRef(resource),
+          resourceId: resource.id,
+          path: formatPath(res.path),
+          location: resource.source.locate(res.path),
+          remediation: check.remediation,
+          frameworks: opts.controls?.get(check.id) ?? [],
+        };
+        if (res.container !== undefined) finding.container = res.container;
+        if (res.fix) finding.fix = res.fix;
+        const ex = findExemption(local, cfg.exemptions, check.id, resource, res.container);
+        if (ex) {
+          ex.used = true;
+          outcome.exempted++;
+          exempted.push({ ...finding, exemption: { origin: ex.origin, reason: ex.reason, expires: ex.expires, source: ex.source } });
+        } else {
+          outcome.failed.add(resource.id);
+          findings.push(finding);
+        }
+      }
+    }
+  }
+  issues.push(...exemptionIssues(allExemptions));
+  const score = secureScore([...outcomes.values()].map((o) => ({ severity: o.severity, applied: o.applied.length, failed: o.failed.size })));
+  return { findings, exempted, exemptionIssues: issues, outcomes, errors, score, resourcesEvaluated: evaluated };
+}
+
+function findExemption(local: Exemption[], config: Exemption[], checkId: string, r: Resource, container: string | undefined): Exemption | undefined {
+  for (const list of [local, config]) {
+    for (const x of list) {
+      if (x.expired) continue;
+      if (exemptionCovers(x, checkId, r, container)) return x;
+    }
+  }
+  return undefined;
+}

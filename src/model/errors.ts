@@ -1,0 +1,50 @@
+/** Closed set of error codes; each one names a class of expected failure. */
+export type ErrorCode =
+  | 'E_READ'
+  | 'E_YAML_SYNTAX'
+  | 'E_JSON_SYNTAX'
+  | 'E_NOT_K8S_OBJECT'
+  | 'E_DOC_TOO_LARGE'
+  | 'E_ALIAS_LIMIT'
+  | 'E_DEPTH_LIMIT'
+  | 'E_CONFIG'
+  | 'E_FRAMEWORK'
+  | 'E_UNKNOWN_CHECK'
+  | 'E_USAGE'
+  | 'E_CHECK_CRASH';
+
+/** Where an input problem was found. Lines and columns are 1-based. */
+export interface SourcePosition {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Field path, when the problem is about one field. */
+  field?: string;
+}
+
+/** An input problem reported as a value: one bad document never stops the rest. */
+export interface InputError extends SourcePosition {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The one error class of the project; thrown only across boundaries that cannot return a value. */
+export class PalisadeError extends Error {
+  readonly code: ErrorCode;
+  readonly position?: SourcePosition;
+  constructor(code: ErrorCode, message: string, position?: SourcePosition) {
+    super(position ? `${formatPosition(position)}: ${message}` : message);
+    this.name = 'PalisadeError';
+    this.code = code;
+    this.position = position;
+  }
+}
+
+/** `file:line:column (field)` for messages. */
+export function formatPosition(p: SourcePosition): string {
+  let s = p.file;
+  if (p.line !== undefined) s += `:${p.line}`;
+  if (p.line !== undefined && p.column !== undefined) s += `:${p.column}`;
+  if (p.field) s += ` (${p.field})`;
+  return s;
+}
