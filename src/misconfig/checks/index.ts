@@ -7,7 +7,11 @@ import { privilegedContainer } from './privileged-container.js';
  * listed here (or an id used twice) fails the build.
  */
 export const ALL_CHECKS: readonly Check[] = [
-  // pod security
+  // pod security (PAL-001..029)
   privilegedContainer,
   hostPid,
+  // images, resources, probes, reliability (PAL-030..059)
+  // rbac and service accounts (PAL-060..079)
+  // network exposure and cross-resource (PAL-080..099)
+  // secrets and configuration (PAL-100..119)
 ];
