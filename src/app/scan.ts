@@ -1,0 +1,129 @@
+import { readManifests, type ManifestSet } from '../inputs/manifests/read.js';
+import { DEFAULT_LIMITS, type ParseLimits } from '../inputs/manifests/parse.js';
+import { PalisadeError } from '../model/errors.js';
+import { SCAN_REPORT_SCHEMA, type CheckSummary, type ScanReport } from '../model/report.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
+import type { PalisadeConfig } from '../model/config.js';
+import { controlsByCheck, frameworkCheckIds, summarizeFramework, type CheckVerdict } from '../compliance/frameworks.js';
+import type { Check } from '../misconfig/check.js';
+import { ALL_CHECKS } from '../misconfig/checks/index.js';
+import { evaluate, type EngineResult } from '../misconfig/engine.js';
+import { resolveCheckRef } from '../misconfig/exemptions.js';
+import { resolveParameters } from '../misconfig/parameters.js';
+import { checkInfo } from './catalogue.js';
+import { loadConfig } from './config.js';
+import { loadFrameworks, toolVersion } from './content.js';
+
+export interface ScanOptions {
+  paths: string[];
+  /** `--config`; otherwise palisade.yaml in the working directory, if any. */
+  configFile?: string;
+  /** Already-loaded config (tests, server); wins over configFile. */
+  config?: PalisadeConfig;
+  /** `--framework <id>`: only that framework's checks run, and its control summary is printed. */
+  framework?: string;
+  /** `--check`: only these checks (ids or slugs). */
+  only?: string[];
+  disallowAnnotationExemptions?: boolean;
+  /** List every resource each check applied to (for JUnit test cases). */
+  includeApplied?: boolean;
+  now?: Date;
+  limits?: ParseLimits;
+  onFile?: (file: string, done: number, total: number) => void;
+}
+
+/** Picks the checks a scan runs: config enabled/disabled, --check and --framework. */
+export function selectChecks(config: PalisadeConfig, only: string[] | undefined, frameworkIds: Set<string> | undefined): Check[] {
+  const resolveAll = (refs: string[], what: string) =>
+    refs.map((ref) => {
+      const id = resolveCheckRef(ref, ALL_CHECKS);
+      if (!id) throw new PalisadeError('E_UNKNOWN_CHECK', `${what}: "${ref}" is not a check id or slug (see \`palisade checks list\`)`);
+      return id;
+    });
+  const disabled = new Set(resolveAll(config.checks.disabled, 'checks.disabled'));
+  const enabled = config.checks.enabled ? new Set(resolveAll(config.checks.enabled, 'checks.enabled')) : undefined;
+  const onlySet = only && only.length > 0 ? new Set(resolveAll(only, '--check')) : undefined;
+  for (const id of Object.keys(config.checks.severity)) resolveAll([id], 'checks.severity');
+  return ALL_CHECKS.filter((c) => !disabled.has(c.id) && (!enabled || enabled.has(c.id)) && (!onlySet || onlySet.has(c.id)) && (!frameworkIds || frameworkIds.has(c.id)));
+}
+
+/** Scans manifests end to end: read, evaluate, summarise. */
+export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
+  const loaded = opts.config ? { config: opts.config, file: opts.configFile } : loadConfig(opts.configFile);
+  const config = loaded.config;
+  const frameworks = loadFrameworks();
+  let framework;
+  if (opts.framework) {
+    framework = frameworks.find((f) => f.id === opts.framework);
+    if (!framework) throw new PalisadeError('E_USAGE', `unknown framework "${opts.framework}"; known: ${frameworks.map((f) => f.id).join(', ')}`);
+  }
+  const checks = selectChecks(config, opts.only, framework ? frameworkCheckIds(framework) : undefined);
+  const manifests = await readManifests(opts.paths, opts.limits ?? DEFAULT_LIMITS, opts.onFile);
+  const controls = controlsByCheck(frameworks);
+  const result = evaluate(manifests.resources, {
+    checks,
+    params: resolveParameters(config.parameters),
+    controls,
+    severity: config.checks.severity,
+    configExemptions: config.exemptions,
+    configFile: loaded.file ?? 'palisade.yaml',
+    annotationExemptions: opts.disallowAnnotationExemptions || !config.annotationExemptions.enabled ? 'off' : config.annotationExemptions.foreign ? 'on' : 'own-only',
+    now: opts.now,
+  });
+  const report = buildReport(opts.paths, manifests, result, checks, controls, opts.now ?? new Date(), loaded.file);
+  if (opts.includeApplied) for (const c of report.checks) c.appliedTo = result.outcomes.get(c.id)!.applied;
+  if (framework) {
+    report.framework = framework.id;
+    report.frameworks = [summarizeFramework(framework, verdicts(result))];
+  } else {
+    report.frameworks = frameworks.map((f) => summarizeFramework(f, verdicts(result)));
+  }
+  return report;
+}
+
+function verdicts(result: EngineResult): Map<string, CheckVerdict> {
+  const findingsByCheck = new Map<string, number>();
+  for (const f of result.findings) findingsByCheck.set(f.checkId, (findingsByCheck.get(f.checkId) ?? 0) + 1);
+  const m = new Map<string, CheckVerdict>();
+  for (const o of result.outcomes.values()) m.set(o.checkId, { applied: o.applied.length, failedResources: o.failed, findings: findingsByCheck.get(o.checkId) ?? 0 });
+  return m;
+}
+
+/** Assembles the report every output format renders. */
+export function buildReport(inputs: string[], manifests: ManifestSet, result: EngineResult, checks: readonly Check[], controls: ReturnType<typeof controlsByCheck>, now: Date, configFile?: string): ScanReport {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of result.findings) bySeverity[f.severity]++;
+  const checkSummaries: CheckSummary[] = checks.map((c) => {
+    const o = result.outcomes.get(c.id)!;
+    return { id: c.id, slug: c.slug, title: c.title, severity: o.severity, applied: o.applied.length, failed: o.failed.size, exempted: o.exempted, passed: o.failed.size === 0 };
+  });
+  const errors = [...manifests.errors, ...result.errors];
+  return {
+    schema: SCAN_REPORT_SCHEMA,
+    tool: { name: 'palisade', version: toolVersion() },
+    generatedAt: now.toISOString(),
+    inputs,
+    configFile,
+    summary: {
+      files: manifests.files.length,
+      resources: manifests.resources.length,
+      checks: checks.length,
+      findings: result.findings.length,
+      bySeverity,
+      exempted: result.exempted.length,
+      exemptionIssues: result.exemptionIssues.length,
+      errors: errors.length,
+      skippedFiles: manifests.skippedFiles.length,
+    },
+    score: result.score,
+    findings: result.findings,
+    exempted: result.exempted,
+    exemptionIssues: result.exemptionIssues,
+    errors,
+    skippedFiles: manifests.skippedFiles,
+    resources: manifests.resources.map((r) => ({ id: r.id, apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, file: r.source.file, line: r.source.line })),
+    checks: checkSummaries,
+    catalogue: checks.map((c) => checkInfo(c, controls)),
+    frameworks: [],
+  };
+}

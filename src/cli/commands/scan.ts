@@ -1,0 +1,92 @@
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { scanManifests } from '../../app/scan.js';
+import { PalisadeError } from '../../model/errors.js';
+import { atLeast, SEVERITIES, type Severity } from '../../model/severity.js';
+import type { ScanReport } from '../../model/report.js';
+import { renderJson } from '../../report/json.js';
+import { renderJunit } from '../../report/junit.js';
+import { renderSarif } from '../../report/sarif.js';
+import { renderTable } from '../../report/table.js';
+import { renderYaml } from '../../report/yaml.js';
+import { EXIT, reportError, useColor, type Io } from '../io.js';
+import { progress } from '../progress.js';
+
+export const SCAN_FORMATS = ['table', 'json', 'yaml', 'sarif', 'junit'] as const;
+type ScanFormat = (typeof SCAN_FORMATS)[number];
+
+interface ScanFlags {
+  output: ScanFormat;
+  outputFile?: string;
+  config?: string;
+  framework?: string;
+  check?: string[];
+  failOn?: Severity | 'none';
+  minScore?: number;
+  disallowAnnotationExemptions?: boolean;
+  color?: boolean;
+}
+
+/** Renders a report in the chosen format. */
+export function render(report: ScanReport, format: ScanFormat, color: boolean, width?: number): string {
+  switch (format) {
+    case 'json': return renderJson(report);
+    case 'yaml': return renderYaml(report);
+    case 'sarif': return renderSarif(report);
+    case 'junit': return renderJunit(report);
+    default: return renderTable(report, { color, width });
+  }
+}
+
+/** Exit code of a finished scan: policy bit (findings/score) and input-error bit. */
+export function scanExitCode(report: ScanReport, failOn: Severity | 'none' | undefined, minScore: number | undefined): number {
+  let code = EXIT.ok;
+  if (failOn && failOn !== 'none' && report.findings.some((f) => atLeast(f.severity, failOn))) code |= EXIT.policy;
+  if (minScore !== undefined && report.score.value < minScore) code |= EXIT.policy;
+  if (report.errors.length > 0) code |= EXIT.inputErrors;
+  return code;
+}
+
+export function scanCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('scan')
+    .description('Scan Kubernetes manifests (files, folders, - for stdin) for misconfigurations')
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json), or - for stdin', ['.'])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(SCAN_FORMATS).default('table'))
+    .option('--output-file <file>', 'write the report to a file instead of stdout')
+    .option('-c, --config <file>', 'config file (default: ./palisade.yaml when present)')
+    .option('--framework <id>', 'only run the checks of one framework and print its control summary')
+    .option('--check <ids>', 'only run these checks (ids or slugs, comma-separated)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'none']))
+    .option('--min-score <n>', 'exit 1 when the score is below n (0-100)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 100) throw new PalisadeError('E_USAGE', `--min-score: "${v}" is not a number between 0 and 100`);
+      return n;
+    })
+    .option('--disallow-annotation-exemptions', 'ignore exemptions written in manifests (they are reported, not applied)')
+    .option('--no-color', 'disable colours')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      try {
+        const bar = progress(io, 'Scanning files');
+        const report = await scanManifests({
+          paths,
+          configFile: flags.config,
+          framework: flags.framework,
+          only: flags.check,
+          disallowAnnotationExemptions: flags.disallowAnnotationExemptions,
+          includeApplied: flags.output === 'junit',
+          onFile: (_f, done, total) => bar.update(done, total),
+        });
+        bar.done();
+        const color = flags.color !== false && useColor(io) && !flags.outputFile;
+        const text = render(report, flags.output, color, io.stdoutIsTty ? io.columns : undefined);
+        if (flags.outputFile) writeFileSync(flags.outputFile, text);
+        else io.stdout(text);
+        // Config file values apply when the flag is absent.
+        const { loadConfig } = await import('../../app/config.js');
+        const cfg = loadConfig(flags.config).config;
+        setExit(scanExitCode(report, flags.failOn ?? cfg.failOn, flags.minScore ?? cfg.minScore));
+      } catch (e) {
+        setExit(reportError(e, io));
+      }
+    });
+}
