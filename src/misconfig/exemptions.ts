@@ -167,9 +167,9 @@ export function foreignAnnotation(key: string, value: string): ForeignExemption 
   // KubeLinter: ignore-check.kube-linter.io/<check>: "reason"
   m = /^ignore-check\.kube-linter\.io\/(.+)$/.exec(key);
   if (m) return { origin: 'kube-linter-annotation', tool: 'kubeLinter', ids: [m[1]!], reason: value || undefined };
-  // Kubescape: kubescape.io/ignore: "C-0017,C-0034" (control ids)
+  // Kubescape's default exception policy skipped whole resources annotated kubescape.io/ignore: true|yes|1|enable(d).
   if (key === 'kubescape.io/ignore') {
-    return { origin: 'kubescape-annotation', tool: 'kubescape', ids: value.split(',').map((s) => s.trim()).filter(Boolean) };
+    return /^(true|yes|1|enable|enabled)$/i.test(value.trim()) ? { origin: 'kubescape-annotation', tool: 'kubescape', ids: 'all' } : undefined;
   }
   return undefined;
 }

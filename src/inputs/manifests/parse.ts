@@ -85,6 +85,29 @@ function measure(value: unknown, limits: ParseLimits): 'ok' | 'nodes' | 'depth' 
   return 'ok';
 }
 
+/**
+ * Offset of a JSON syntax error. Node 20's JSON.parse messages carry no position, so find the shortest prefix
+ * whose error is no longer "unexpected end": that is where the text stops being valid JSON.
+ */
+function jsonErrorOffset(source: string): number {
+  const isEndError = (n: number) => {
+    try {
+      JSON.parse(source.slice(0, n));
+      return true;
+    } catch (e) {
+      return /end of JSON input|Unterminated/i.test((e as Error).message);
+    }
+  };
+  let lo = 0;
+  let hi = source.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (isEndError(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(0, lo - 1);
+}
+
 function lineOfOffset(text: string, offset: number): number {
   let n = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
@@ -113,7 +136,8 @@ export function parseManifestText(file: string, source: string, limits: ParseLim
     } catch (e) {
       const msg = (e as Error).message;
       const m = /position (\d+)/.exec(msg);
-      const line = m ? lineOfOffset(source, Number(m[1])) : undefined;
+      let line = m ? lineOfOffset(source, Number(m[1])) : undefined;
+      if (line === undefined) line = lineOfOffset(source, jsonErrorOffset(source));
       out.errors.push({ code: 'E_JSON_SYNTAX', file, line, message: `invalid JSON: ${msg}` });
       return out;
     }
@@ -130,12 +154,14 @@ export function parseManifestText(file: string, source: string, limits: ParseLim
     }
     let value: unknown;
     try {
-      value = jsYaml.load(doc.text, { filename: file });
+      value = jsYaml.load(doc.text, { filename: file, maxDepth: limits.maxDepth } as jsYaml.LoadOptions);
     } catch (e) {
       if (e instanceof jsYaml.YAMLException) {
         const line = e.mark ? doc.startLine + e.mark.line : doc.startLine;
         const column = e.mark ? e.mark.column + 1 : undefined;
-        out.errors.push({ code: 'E_YAML_SYNTAX', file, line, column, message: `YAML syntax error: ${e.reason}` });
+        if (/maxDepth/.test(e.reason)) {
+          out.errors.push({ code: 'E_DEPTH_LIMIT', file, line, column, message: `document ${doc.index + 1} nests deeper than ${limits.maxDepth} levels` });
+        } else out.errors.push({ code: 'E_YAML_SYNTAX', file, line, column, message: `YAML syntax error: ${e.reason}` });
       } else if (e instanceof RangeError) {
         out.errors.push({ code: 'E_DEPTH_LIMIT', file, line: doc.startLine, message: `document ${doc.index + 1} is nested too deeply to parse` });
       } else throw e;

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifestText, splitDocuments } from './parse.js';
+
+const deployment = `# leading comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx
+        securityContext:
+          privileged: true
+      - name: side
+        image: "busybox:1"
+        command: |
+          echo hi
+          foo: bar
+        env:
+          - name: A
+            value: b
+`;
+
+describe('splitDocuments', () => {
+  it('splits on --- and ... and keeps the first line of each document', () => {
+    const docs = splitDocuments('a: 1\n---\nb: 2\n...\n---\nc: 3\n');
+    expect(docs.map((d) => [d.text.trim(), d.startLine])).toEqual([['a: 1', 1], ['b: 2', 3], ['c: 3', 6]]);
+  });
+  it('ignores empty documents', () => {
+    expect(splitDocuments('---\n---\n# only a comment\n---\n')).toHaveLength(1);
+  });
+});
+
+describe('parseManifestText', () => {
+  it('finds the line of every field, including in sequences and after block scalars', () => {
+    const { resources, errors } = parseManifestText('d.yaml', deployment);
+    expect(errors).toEqual([]);
+    const [r] = resources;
+    expect(r!.id).toBe('Deployment/prod/web');
+    expect(r!.source.line).toBe(2);
+    const line = (p: Array<string | number>) => r!.source.locate(p).line;
+    expect(line(['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'privileged'])).toBe(14);
+    expect(line(['spec', 'template', 'spec', 'containers', 1, 'image'])).toBe(16);
+    expect(line(['spec', 'template', 'spec', 'containers', 1, 'env', 0, 'value'])).toBe(22);
+    // A missing field points at its deepest existing parent: the container.
+    expect(line(['spec', 'template', 'spec', 'containers', 1, 'securityContext', 'runAsNonRoot'])).toBe(15);
+    expect(line(['metadata', 'namespace'])).toBe(6);
+  });
+
+  it('agrees with the full YAML parser on flow-style and quoted documents', () => {
+    const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: "x"}\nspec:\n  containers: [{name: c, image: x},\n    {name: d, image: y}]\n`;
+    const { resources } = parseManifestText('p.yaml', text);
+    const r = resources[0]!;
+    expect(r.namespace).toBe('x');
+    expect(r.source.locate(['spec', 'containers', 1, 'image']).line).toBe(6);
+    expect(r.source.locate(['metadata', 'name']).line).toBe(3);
+  });
+
+  it('expands List kinds (kubectl get -o yaml) and keeps item lines', () => {
+    const text = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: b\n    namespace: n\n`;
+    const { resources, errors } = parseManifestText('l.yaml', text);
+    expect(errors).toEqual([]);
+    expect(resources.map((r) => [r.id, r.source.line])).toEqual([['Service/a', 4], ['Service/n/b', 8]]);
+    expect(resources[1]!.source.locate(['metadata', 'namespace']).line).toBe(12);
+    expect(resources[1]!.source.pathPrefix).toEqual(['items', 1]);
+  });
+
+  it('fills kind and apiVersion of typed lists (DeploymentList)', () => {
+    const json = JSON.stringify({ apiVersion: 'apps/v1', kind: 'DeploymentList', items: [{ metadata: { name: 'x' }, spec: {} }] }, null, 2);
+    const { resources, errors } = parseManifestText('d.json', json);
+    expect(errors).toEqual([]);
+    expect(resources[0]!.id).toBe('Deployment/x');
+    expect(resources[0]!.apiVersion).toBe('apps/v1');
+    expect(resources[0]!.source.locate(['metadata', 'name']).line).toBe(7);
+  });
+
+  it('reports a broken document with file and line and still returns the others', () => {
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkey: [unclosed\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n`;
+    const { resources, errors } = parseManifestText('m.yaml', text);
+    expect(resources.map((r) => r.name)).toEqual(['a', 'b']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'E_YAML_SYNTAX', file: 'm.yaml' });
+    expect(errors[0]!.line).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reports documents that are not Kubernetes objects, naming what is missing', () => {
+    const { errors } = parseManifestText('x.yaml', 'foo: bar\n---\napiVersion: v1\nkind: Pod\n---\n- a\n- b\n');
+    expect(errors.map((e) => [e.code, e.line])).toEqual([['E_NOT_K8S_OBJECT', 1], ['E_NOT_K8S_OBJECT', 3], ['E_NOT_K8S_OBJECT', 6]]);
+    expect(errors[1]!.message).toContain('metadata.name');
+    expect(errors[2]!.message).toContain('sequence');
+  });
+
+  it('reports invalid JSON with its line', () => {
+    const { errors } = parseManifestText('x.json', '{\n  "apiVersion": "v1",\n  "kind": \n}\n');
+    expect(errors[0]!.code).toBe('E_JSON_SYNTAX');
+    expect(errors[0]!.line).toBe(4);
+  });
+
+  it('stops alias bombs with a clear message', () => {
+    const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: bomb}', 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const { resources, errors } = parseManifestText('bomb.yaml', lines.join('\n'));
+    expect(resources).toEqual([]);
+    expect(errors[0]!.code).toBe('E_ALIAS_LIMIT');
+    expect(errors[0]!.message).toMatch(/alias expansion/);
+  });
+
+  it('bounds nesting depth and document size', () => {
+    const deep = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: ${'['.repeat(150)}${']'.repeat(150)}\n`;
+    const r1 = parseManifestText('deep.yaml', deep, { maxDocumentBytes: 1e6, maxNodes: 1e6, maxDepth: 100 });
+    expect(r1.errors[0]).toMatchObject({ code: 'E_DEPTH_LIMIT', line: 4 });
+    expect(r1.errors[0]!.message).toContain('deeper than 100 levels');
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: "${'x'.repeat(2000)}"\n`;
+    const r2 = parseManifestText('big.yaml', big, { maxDocumentBytes: 1000, maxNodes: 1e6, maxDepth: 100 });
+    expect(r2.errors[0]).toMatchObject({ code: 'E_DOC_TOO_LARGE', line: 1 });
+  });
+});
