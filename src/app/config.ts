@@ -15,7 +15,7 @@ export interface LoadedConfig {
 /** Parses and validates config text; errors name the file, line and field. */
 export function parseConfig(text: string, file: string): PalisadeConfig {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new PalisadeError('E_CONFIG', `invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line, column: e.linePos?.[0]?.col });

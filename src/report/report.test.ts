@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Ajv4 from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
+
+// The package is CommonJS; under NodeNext its class is the default export's `default`.
+const Ajv4 = ((AjvDraft04 as unknown as { default?: unknown }).default ?? AjvDraft04) as unknown as typeof AjvDraft04.default;
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { scanManifests } from '../app/scan.js';
