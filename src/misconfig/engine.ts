@@ -8,6 +8,7 @@ import type { Check, CheckContext } from './check.js';
 import { annotationExemptions, buildPeerIndex, configExemptions, exemptionCovers, exemptionIssues, type Exemption } from './exemptions.js';
 import { Inventory } from './inventory.js';
 import { resolveParameters, type ResolvedParameters } from './parameters.js';
+import { POD_KINDS } from './pod-view.js';
 import { secureScore, type Score } from './score.js';
 
 /** Inputs of one evaluation. Everything the engine needs is passed in: it does no I/O. */
@@ -66,6 +67,8 @@ export function evaluate(resources: readonly Resource[], opts: EngineOptions): E
       l.push(c);
     }
   }
+  const podKinds = new Set(POD_KINDS);
+  const podOnly = new Set(opts.checks.filter((c) => c.kinds.every((k) => podKinds.has(k))));
   const outcomes = new Map<string, CheckOutcome>();
   for (const c of opts.checks) {
     outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
@@ -99,6 +102,8 @@ export function evaluate(resources: readonly Resource[], opts: EngineOptions): E
     const candidates = byKind.get(resource.kind);
     const run = candidates ? (wildcard.length > 0 ? [...candidates, ...wildcard] : candidates) : wildcard;
     for (const check of run) {
+      // A pod-bearing resource without a pod spec (a CronJob with `jobTemplate.spec: null`) has nothing for pod checks to judge.
+      if (!pod && podOnly.has(check)) continue;
       if (check.appliesTo && !check.appliesTo(ctx)) continue;
       const outcome = outcomes.get(check.id)!;
       outcome.applied.push(resource.id);

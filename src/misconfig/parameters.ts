@@ -8,8 +8,9 @@ export type ResolvedParameters = Required<Parameters>;
  * and the Pod Security Standards where those define a list; teams override them in palisade.yaml.
  */
 export const DEFAULT_PARAMETERS: ResolvedParameters = {
-  // Empty means "not configured": the trusted-registry check then only passes digests from no registry,
-  // so it reports every image until the team lists its registries.
+  // Empty means "not configured": the trusted-registry check (PAL-033) then does not run at all.
+  // Entries are registry hosts (`registry.example.com`), host/path prefixes (`ghcr.io/acme`) or host
+  // wildcards (`*.azurecr.io`); an image that names no registry comes from `docker.io`.
   trustedRegistries: [],
   // Pod Security Standards baseline: the capabilities a container may add.
   allowedCapabilities: ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'],
@@ -17,8 +18,12 @@ export const DEFAULT_PARAMETERS: ResolvedParameters = {
   allowedServicePorts: [80, 443, 8080, 8443],
   allowedHostPaths: [],
   allowedHostPorts: [],
+  // CVE-2020-8554: externalIPs let a Service capture traffic for any address; none allowed until listed.
+  allowedExternalIPs: [],
   minReplicas: 2,
   secretKeyPatterns: ['password', 'passwd', 'secret', 'token', 'api[_-]?key', 'access[_-]?key', 'private[_-]?key', 'credentials?', 'auth'],
+  // `latest`: every API version deprecated in any release so far is reported (PAL-048).
+  kubernetesVersion: 'latest',
 };
 
 /** Merges user parameters over the defaults. */

@@ -12,6 +12,8 @@ const POD_SPEC_PATHS: Record<string, { spec: FieldPath; meta: FieldPath }> = {
   ReplicationController: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
   Job: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
   CronJob: { spec: ['spec', 'jobTemplate', 'spec', 'template', 'spec'], meta: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'] },
+  // OpenShift's apps.openshift.io/v1 DeploymentConfig carries a pod template like a Deployment.
+  DeploymentConfig: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'] },
 };
 
 /** Every kind that carries a pod template. */

@@ -32,8 +32,12 @@ export const parametersSchema = z
     allowedServicePorts: z.array(z.number().int().min(1).max(65535)).optional(),
     allowedHostPaths: z.array(z.string().startsWith('/', 'host paths are absolute')).optional(),
     allowedHostPorts: z.array(z.number().int().min(1).max(65535)).optional(),
+    /** Service spec.externalIPs that are allowed (exact addresses); every other external IP is reported. */
+    allowedExternalIPs: z.array(z.string().min(1)).optional(),
     minReplicas: z.number().int().min(1).optional(),
     secretKeyPatterns: z.array(z.string()).optional(),
+    /** Kubernetes version the manifests target (`1.29`), or `latest`: decides which API versions count as deprecated. */
+    kubernetesVersion: z.string().regex(/^(latest|v?\d+\.\d+(\.\d+)?)$/, 'expected a Kubernetes version like 1.29, or latest').optional(),
   })
   .strict();
 export type Parameters = z.infer<typeof parametersSchema>;

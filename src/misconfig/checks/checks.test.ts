@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../inputs/manifests/parse.js';
 import { evaluate } from '../engine.js';
+import { resolveParameters } from '../parameters.js';
+import { parametersSchema } from '../../model/config.js';
+import { parse as parseYaml } from 'yaml';
 import { ALL_CHECKS } from './index.js';
 import { CATEGORIES, PEER_TOOLS } from '../../model/check-info.js';
 import { SEVERITIES } from '../../model/severity.js';
@@ -54,13 +57,16 @@ describe('check fixtures', () => {
   for (const check of ALL_CHECKS) {
     const dir = join(fixturesDir, check.slug);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n))) {
+    // Optional `params.yaml`: the palisade.yaml `parameters` the fixtures of this folder run with.
+    const paramsFile = join(dir, 'params.yaml');
+    const params = existsSync(paramsFile) ? resolveParameters(parametersSchema.parse(parseYaml(readFileSync(paramsFile, 'utf8')))) : undefined;
+    for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n) && n !== 'params.yaml')) {
       const expectFail = name.startsWith('fail.');
       it(`${check.slug}: ${name}`, () => {
         const path = join(dir, name);
         const parsed = parseManifestText(path, readFileSync(path, 'utf8'));
         expect(parsed.errors).toEqual([]);
-        const result = evaluate(parsed.resources, { checks: [check], now, annotationExemptions: 'off' });
+        const result = evaluate(parsed.resources, { checks: [check], now, annotationExemptions: 'off', params });
         expect(result.errors).toEqual([]);
         const outcome = result.outcomes.get(check.id)!;
         expect(outcome.applied.length, 'the check must apply to at least one resource in the fixture').toBeGreaterThan(0);

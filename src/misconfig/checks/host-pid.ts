@@ -17,7 +17,7 @@ export const hostPid = {
     checkov: ['CKV_K8S_17'],
     kubescape: ['C-0038'],
     kubeLinter: ['host-pid'],
-    defender: ['Kubernetes containers should not share the host process ID or host IPC namespace'],
+    defender: ['Containers sharing sensitive host namespaces should be avoided'],
     trivy: ['KSV010'],
   },
   evaluate({ pod }) {

@@ -1,0 +1,64 @@
+import { describeContainer, setField, type Check, type CheckResult } from '../check.js';
+import { POD_KINDS } from '../pod-view.js';
+import { effectiveAppArmor, hasLinuxContainers, profileOriginLabel } from './lib/pod-security.js';
+
+/** An allow-list entry in annotation form: field names (`RuntimeDefault`, `Localhost`) are accepted too. */
+function canonical(entry: string): string {
+  if (entry === 'RuntimeDefault') return 'runtime/default';
+  if (entry === 'Localhost') return 'localhost/*';
+  if (entry === 'Unconfined') return 'unconfined';
+  return entry;
+}
+
+/** `*` in an entry matches any run of characters (`localhost/k8s-*`). */
+function matcher(entry: string): RegExp {
+  const body = canonical(entry).split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${body}$`);
+}
+
+export const apparmorProfileNotAllowed = {
+  id: 'PAL-015',
+  slug: 'apparmor-profile-not-allowed',
+  title: 'Container AppArmor profile not in the allowed list',
+  description:
+    'An explicit AppArmor profile documents and guarantees the confinement a container runs with, whatever the node ' +
+    'defaults are. This check requires every container to name a profile from the allowed list ' +
+    '(by default the runtime default profile or a profile loaded on the node).',
+  remediation:
+    'Set `securityContext.appArmorProfile.type: RuntimeDefault` (or `Localhost` with a reviewed profile) on the pod ' +
+    'or the container, or extend `parameters.allowedAppArmorProfiles`.',
+  severity: 'low',
+  category: 'pod-security',
+  kinds: POD_KINDS,
+  parameters: ['allowedAppArmorProfiles'],
+  equivalents: {
+    defender: ['Containers should only use allowed AppArmor profiles'],
+  },
+  appliesTo: hasLinuxContainers,
+  evaluate({ pod, params }) {
+    const allowed = params.allowedAppArmorProfiles.map(matcher);
+    const allowedText = params.allowedAppArmorProfiles.length > 0 ? params.allowedAppArmorProfiles.map((p) => JSON.stringify(p)).join(', ') : 'none';
+    // The mechanical fix is only offered when the runtime default profile is itself allowed.
+    const runtimeDefaultAllowed = allowed.some((re) => re.test('runtime/default'));
+    const out: CheckResult[] = [];
+    for (const c of pod!.allContainers) {
+      const p = effectiveAppArmor(pod!, c);
+      if (p.profile !== undefined && allowed.some((re) => re.test(p.profile!))) continue;
+      if (p.profile === undefined) {
+        out.push({
+          path: p.path,
+          container: c.name,
+          message: `${describeContainer(c)} sets no AppArmor profile (allowed: ${allowedText})`,
+          fix: runtimeDefaultAllowed ? setField(p.path, { type: 'RuntimeDefault' }, 'use the runtime default AppArmor profile') : undefined,
+        });
+        continue;
+      }
+      out.push({
+        path: p.path,
+        container: c.name,
+        message: `${describeContainer(c)} runs with AppArmor profile ${JSON.stringify(p.profile)} (set by ${profileOriginLabel(p)}), which is not allowed (allowed: ${allowedText})`,
+      });
+    }
+    return out;
+  },
+} satisfies Check;

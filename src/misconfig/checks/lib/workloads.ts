@@ -1,0 +1,97 @@
+/**
+ * Facts about workloads that several reliability checks share: whether a Service sends traffic to the
+ * pods, whether an autoscaler owns the replica count, whether the pods run to completion.
+ */
+import type { CheckContext } from '../../check.js';
+import { mapSelectorMatches, type Inventory } from '../../inventory.js';
+import { effectiveNamespace, type Resource } from '../../../model/resource.js';
+
+/**
+ * Which Services select a set of pod labels.
+ * - `known: false`: the input holds no Service with a selector at all, so nothing can be said (a single
+ *   manifest scanned on its own); checks then behave as if the pods were served.
+ * - `known: true` and `services` empty: Services are part of the input and none selects these pods.
+ */
+export interface ServiceTargeting {
+  known: boolean;
+  services: string[];
+}
+
+/** Services (same namespace, equality selector, not ExternalName) that select `labels`. */
+export function servicesSelecting(inventory: Inventory, namespace: string, labels: Record<string, string>): ServiceTargeting {
+  let known = false;
+  const services: string[] = [];
+  for (const s of inventory.ofKind('Service')) {
+    const spec = s.object.spec as { selector?: unknown; type?: unknown } | undefined;
+    if (!spec || spec.type === 'ExternalName') continue;
+    const sel = spec.selector;
+    if (sel === null || typeof sel !== 'object' || Object.keys(sel).length === 0) continue;
+    known = true;
+    if ((effectiveNamespace(s) ?? 'default') !== namespace) continue;
+    if (mapSelectorMatches(sel, labels)) services.push(s.name);
+  }
+  return { known, services };
+}
+
+/** Labels of the pods a resource creates (template labels, or a Pod's own), keeping string values only. */
+export function podLabelsOf(ctx: CheckContext): Record<string, string> {
+  const raw = ctx.pod?.metadata.labels;
+  const out: Record<string, string> = {};
+  if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+/** Service targeting for the pods of the resource under check. */
+export function targetingOf(ctx: CheckContext): ServiceTargeting {
+  return servicesSelecting(ctx.inventory, effectiveNamespace(ctx.resource) ?? 'default', podLabelsOf(ctx));
+}
+
+/** `Service "web"` / `Services "web", "web-internal"`, for messages. */
+export function describeServices(names: readonly string[]): string {
+  return `${names.length === 1 ? 'Service' : 'Services'} ${names.map((n) => JSON.stringify(n)).join(', ')}`;
+}
+
+/** The HorizontalPodAutoscaler in the input that scales this resource, if any. */
+export function autoscalerOf(inventory: Inventory, r: Resource): Resource | undefined {
+  const ns = effectiveNamespace(r);
+  return inventory.ofKind('HorizontalPodAutoscaler').find((h) => {
+    if (effectiveNamespace(h) !== ns) return false;
+    const ref = (h.object.spec as { scaleTargetRef?: { kind?: unknown; name?: unknown } } | undefined)?.scaleTargetRef;
+    return !!ref && ref.kind === r.kind && ref.name === r.name;
+  });
+}
+
+/**
+ * True for pods that run to completion: Jobs, CronJobs, Pods created by a Job, and bare Pods whose
+ * restartPolicy is Never or OnFailure. Probes, replica counts and spreading mean little for them.
+ */
+export function runsToCompletion(ctx: CheckContext): boolean {
+  const kind = ctx.resource.kind;
+  if (kind === 'Job' || kind === 'CronJob') return true;
+  if (kind !== 'Pod') return false;
+  const refs = ctx.object.metadata.ownerReferences;
+  if (Array.isArray(refs) && refs.some((o: { kind?: unknown }) => o && (o.kind === 'Job' || o.kind === 'CronJob'))) return true;
+  const policy = ctx.pod?.spec.restartPolicy;
+  return policy === 'Never' || policy === 'OnFailure';
+}
+
+/** Kinds whose pods are expected to keep running and serve. */
+export const LONG_RUNNING_KINDS: readonly string[] = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
+
+/** Pod-bearing and long-running (see {@link runsToCompletion}). */
+export function isLongRunning(ctx: CheckContext): boolean {
+  return ctx.pod !== undefined && LONG_RUNNING_KINDS.includes(ctx.resource.kind) && !runsToCompletion(ctx);
+}
+
+/**
+ * `spec.replicas` of a controller: the number when it is a non-negative integer, `undefined` when unset
+ * (Kubernetes then runs one, unless an autoscaler sets it), `NaN` when it has the wrong type.
+ */
+export function replicasOf(ctx: CheckContext): number | undefined {
+  const spec = ctx.object.spec as { replicas?: unknown } | undefined;
+  const r = spec?.replicas;
+  if (r === undefined || r === null) return undefined;
+  return typeof r === 'number' && Number.isInteger(r) && r >= 0 ? r : Number.NaN;
+}

@@ -1,0 +1,135 @@
+/**
+ * Recognising secrets in plain configuration (container env and args, ConfigMap data) without ever
+ * printing them. Shared by the secret checks; pure functions, no I/O.
+ */
+
+/** A value that looks like a credential by its own shape, whatever the key it sits under. */
+export interface SecretShape {
+  /** Human label used in messages: `a GitHub token`. */
+  label: string;
+  /** The public, well-known prefix of that format, safe to print (`ghp_`), when there is one. */
+  prefix?: string;
+}
+
+interface Detector extends SecretShape {
+  re: RegExp;
+}
+
+/**
+ * Formats with a recognisable shape. Each one is specific enough that a match is very unlikely to be
+ * anything but a credential; prefixes are part of the public format, never of the secret itself.
+ */
+const DETECTORS: readonly Detector[] = [
+  // PEM / OpenSSH / PGP private keys. Polaris matches `-BEGIN ... PRIVATE KEY-`; so do we, tolerant of
+  // the number of dashes.
+  { label: 'a private key', re: /-BEGIN\s+(?:[A-Z0-9]+\s+)*PRIVATE\s+KEY(?:\s+BLOCK)?-/i },
+  { label: 'an AWS access key id', prefix: 'AKIA', re: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/ },
+  { label: 'a GitHub token', prefix: 'ghp_', re: /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/ },
+  { label: 'a GitHub fine-grained token', prefix: 'github_pat_', re: /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/ },
+  { label: 'a GitLab token', prefix: 'glpat-', re: /\bglpat-[A-Za-z0-9_-]{20,}\b/ },
+  { label: 'a Slack token', prefix: 'xox', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { label: 'a Slack webhook URL', prefix: 'https://hooks.slack.com/', re: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
+  { label: 'a Google API key', prefix: 'AIza', re: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+  { label: 'a Stripe secret key', prefix: 'sk_live_', re: /\b[rs]k_live_[0-9A-Za-z]{20,}\b/ },
+  { label: 'an npm token', prefix: 'npm_', re: /\bnpm_[A-Za-z0-9]{36}\b/ },
+  { label: 'an Azure storage account key', prefix: 'AccountKey=', re: /AccountKey=[A-Za-z0-9+/]{40,}={0,2}/ },
+  // Three base64url segments, the first two decoding to JSON objects: a signed JWT.
+  { label: 'a JSON Web Token', prefix: 'eyJ', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/ },
+];
+
+/** `scheme://user:password@host`, with a password that is not itself a `$(VAR)` reference. */
+const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@[^\s]/i;
+const VAR_REF = /^\$\([A-Za-z_][A-Za-z0-9_]*\)$/;
+
+/** Returns the shape of a credential found in `value`, or undefined. */
+export function secretShapeOf(value: string): SecretShape | undefined {
+  for (const d of DETECTORS) {
+    if (d.re.test(value)) return d.prefix === undefined ? { label: d.label } : { label: d.label, prefix: d.prefix };
+  }
+  const m = URL_WITH_PASSWORD.exec(value);
+  if (m && !VAR_REF.test(m[1]!) && !/^\$\{[^}]*\}$/.test(m[1]!)) return { label: 'a URL with an embedded password' };
+  return undefined;
+}
+
+const compiled = new WeakMap<readonly string[], RegExp[]>();
+
+/**
+ * Compiles the configured key patterns (case-insensitive). A pattern that is not a valid regular
+ * expression is matched as a literal substring rather than failing the scan.
+ */
+export function keyPatterns(patterns: readonly string[]): RegExp[] {
+  let res = compiled.get(patterns);
+  if (!res) {
+    res = patterns.filter((p) => typeof p === 'string' && p !== '').map((p) => {
+      try {
+        return new RegExp(p, 'i');
+      } catch {
+        return new RegExp(p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      }
+    });
+    compiled.set(patterns, res);
+  }
+  return res;
+}
+
+/**
+ * Name segments that describe a property of a secret rather than hold it: `TOKEN_URL`, `SECRET_NAME`,
+ * `PASSWORD_FILE`, `TOKEN_TTL`. A key ending in one of these is not itself a credential.
+ */
+const DESCRIPTOR_SUFFIXES = new Set([
+  'file', 'files', 'path', 'dir', 'directory', 'url', 'uri', 'endpoint', 'host', 'port', 'name', 'names', 'ref',
+  'id', 'ttl', 'expiry', 'expiration', 'expires', 'lifetime', 'timeout', 'duration', 'length', 'len', 'size',
+  'enabled', 'enable', 'disabled', 'disable', 'required', 'mode', 'type', 'kind', 'algorithm', 'alg', 'header',
+  'field', 'format', 'policy', 'provider', 'issuer', 'audience', 'scope', 'scopes', 'version', 'rotation',
+  'location', 'namespace', 'store', 'backend', 'mount', 'env', 'var', 'key_name', 'secret_name',
+]);
+
+/** True when the key name says it is a credential, per the configured patterns, and not a descriptor of one. */
+export function isSensitiveKey(name: string, patterns: readonly string[]): boolean {
+  if (!keyPatterns(patterns).some((re) => re.test(name))) return false;
+  const segments = name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter((s) => s !== '');
+  const last = segments[segments.length - 1]?.toLowerCase();
+  return !(last !== undefined && segments.length > 1 && DESCRIPTOR_SUFFIXES.has(last));
+}
+
+/**
+ * True when a value under a sensitive-looking key could not be a literal credential: empty, a boolean
+ * or number, a `$(VAR)` reference resolved by the kubelet, an absolute file path, or a URL with no
+ * password in it.
+ */
+export function isInertValue(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return true;
+  if (/^(true|false|yes|no|on|off|null|none|enabled|disabled)$/i.test(v)) return true;
+  if (/^-?\d+(\.\d+)?[a-z]{0,2}$/i.test(v)) return true;
+  if (VAR_REF.test(v)) return true;
+  if (/^(\/|file:\/\/)[^\s]*$/.test(v) && !v.startsWith('//')) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(v) && !URL_WITH_PASSWORD.test(v)) return true;
+  return false;
+}
+
+/** What kind of secret a key/value pair holds, if any. */
+export type SecretFinding =
+  | { by: 'value'; shape: SecretShape }
+  | { by: 'key' };
+
+/** Classifies one key/value pair: a recognisable credential value first, else a credential-like key. */
+export function classifySecret(key: string, value: string, patterns: readonly string[]): SecretFinding | undefined {
+  const shape = secretShapeOf(value);
+  if (shape) return { by: 'value', shape };
+  if (isSensitiveKey(key, patterns) && !isInertValue(value)) return { by: 'key' };
+  return undefined;
+}
+
+/**
+ * A hint that lets the owner find the value without disclosing it: its length and, for a
+ * recognised format, only that format's public prefix.
+ */
+export function redactedHint(value: string, finding: SecretFinding): string {
+  const len = `${[...value].length} characters`;
+  if (finding.by === 'value') {
+    const p = finding.shape.prefix ? `, ${finding.shape.prefix}…` : '';
+    return `value looks like ${finding.shape.label} (redacted${p}, ${len})`;
+  }
+  return `literal value (redacted, ${len})`;
+}
