@@ -145,3 +145,12 @@ describe('config exemptions', () => {
     expect(r.findings).toHaveLength(2);
   });
 });
+
+describe('hostile kinds', () => {
+  it('does not trip over kinds named after Object.prototype members', () => {
+    const { resources } = parseManifestText('k.yaml', 'apiVersion: v1\nkind: constructor\nmetadata: {name: x}\n---\napiVersion: v1\nkind: toString\nmetadata: {name: y}\n');
+    const r = evaluate(resources, { checks, now });
+    expect(r.errors).toEqual([]);
+    expect(r.resourcesEvaluated).toBe(2);
+  });
+});

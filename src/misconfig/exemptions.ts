@@ -159,8 +159,8 @@ export function foreignAnnotation(key: string, value: string): ForeignExemption 
   if (key === 'kube-score/ignore') {
     return { origin: 'kube-score-annotation', tool: 'kubeScore', ids: value.split(',').map((s) => s.trim()).filter(Boolean) };
   }
-  // Checkov: checkov.io/skip1: CKV_K8S_20=reason
-  if (/^checkov\.io\/skip\d*$/.test(key)) {
+  // Checkov: checkov.io/skip1: CKV_K8S_20=reason (also under its bridgecrew.io and cortex.io prefixes)
+  if (/^(checkov|bridgecrew|cortex)\.io\/skip\d*$/.test(key)) {
     const [id, ...rest] = value.split('=');
     return { origin: 'checkov-annotation', tool: 'checkov', ids: [id!.trim()], reason: rest.join('=').trim() || undefined };
   }

@@ -125,8 +125,9 @@ const SLOTS: Array<[ContainerType, 'containers' | 'initContainers' | 'ephemeralC
 
 /** Builds the pod view of a resource, or undefined when the kind carries no pod or the spec is absent. */
 export function podViewOf(obj: K8sObject): PodView | undefined {
-  const where = POD_SPEC_PATHS[obj.kind];
-  if (!where) return undefined;
+  // Own properties only: `kind: constructor` must not reach Object.prototype.
+  if (typeof obj.kind !== 'string' || !Object.hasOwn(POD_SPEC_PATHS, obj.kind)) return undefined;
+  const where = POD_SPEC_PATHS[obj.kind]!;
   const spec = getPath(obj, where.spec);
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
   const meta = getPath(obj, where.meta);

@@ -15,8 +15,8 @@ export const hostPathNotAllowed = {
   description:
     'Node agents sometimes need host files, but each hostPath outside a reviewed list is a way from a compromised ' +
     'container to the node. This check lets the team allow the host paths it has reviewed (for example /var/log ' +
-    'for a log collector) and reports every other one. It applies once `allowedHostPaths` lists at least one path; ' +
-    'with an empty list `host-path-volume` already reports every hostPath, and a second finding would only repeat it.',
+    'for a log collector) and reports every other one. With the default empty list (as in Defender for Containers) ' +
+    'no host path is allowed.',
   remediation:
     'Replace the volume with an emptyDir, ConfigMap/Secret or PersistentVolumeClaim, or, after review, add its ' +
     'path (or a parent) to `parameters.allowedHostPaths`.',
@@ -27,7 +27,7 @@ export const hostPathNotAllowed = {
   equivalents: {
     defender: ['Usage of pod HostPath volume mounts should be restricted to a known list to restrict node access from compromised containers'],
   },
-  appliesTo: (ctx) => ctx.params.allowedHostPaths.length > 0 && volumesReadable(ctx),
+  appliesTo: volumesReadable,
   evaluate({ pod, params }) {
     if (!pod) return [];
     const allowed = params.allowedHostPaths;

@@ -58,10 +58,8 @@ spec:
     expect(run(hostPathNotAllowed, hostPathPod('/var/log/pods'), params).findings).toEqual([]);
     expect(run(hostPathNotAllowed, hostPathPod('/var/logs'), params).findings).toHaveLength(1);
     expect(run(hostPathNotAllowed, hostPathPod('/var/log/../../etc'), params).findings).toHaveLength(1);
-    // With no allow-list the check does not apply: host-path-volume already reports every hostPath.
-    const unconfigured = run(hostPathNotAllowed, hostPathPod('/var/log'), {});
-    expect(unconfigured.findings).toEqual([]);
-    expect(unconfigured.applied).toEqual([]);
+    // The default empty list allows no host path at all.
+    expect(run(hostPathNotAllowed, hostPathPod('/var/log'), {}).findings).toHaveLength(1);
   });
 
   it('capability-not-allowed follows allowedCapabilities (empty list: no capability may be added)', () => {
