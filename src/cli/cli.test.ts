@@ -71,6 +71,12 @@ describe('palisade scan', () => {
     expect(JSON.parse(ok.io.out).findings.filter((f: { slug: string }) => f.slug === 'privileged-container')).toEqual([]);
   });
 
+  it('takes failOn and minScore from the config when the flags are absent', async () => {
+    const dir = tempDir({ 'p.yaml': privileged, 'c.yaml': 'failOn: critical\n' });
+    expect((await run(['scan', join(dir, 'p.yaml'), '--config', join(dir, 'c.yaml'), '-o', 'json'])).code).toBe(1);
+    expect((await run(['scan', join(dir, 'p.yaml'), '--config', join(dir, 'c.yaml'), '-o', 'json', '--fail-on', 'none'])).code).toBe(0);
+  });
+
   it('rejects unknown output formats and check ids as usage errors (exit 64)', async () => {
     expect((await run(['scan', '.', '-o', 'xml'])).code).toBe(64);
     const r = await run(['scan', '.', '--check', 'nope']);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { loadConfig } from '../../app/config.js';
 import { scanManifests } from '../../app/scan.js';
 import { PalisadeError } from '../../model/errors.js';
 import { atLeast, SEVERITIES, type Severity } from '../../model/severity.js';
@@ -66,10 +67,12 @@ export function scanCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--no-color', 'disable colours')
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
+        const loaded = loadConfig(flags.config);
         const bar = progress(io, 'Scanning files');
         const report = await scanManifests({
           paths,
-          configFile: flags.config,
+          config: loaded.config,
+          configFile: loaded.file,
           framework: flags.framework,
           only: flags.check,
           disallowAnnotationExemptions: flags.disallowAnnotationExemptions,
@@ -82,9 +85,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void): Command {
         if (flags.outputFile) writeFileSync(flags.outputFile, text);
         else io.stdout(text);
         // Config file values apply when the flag is absent.
-        const { loadConfig } = await import('../../app/config.js');
-        const cfg = loadConfig(flags.config).config;
-        setExit(scanExitCode(report, flags.failOn ?? cfg.failOn, flags.minScore ?? cfg.minScore));
+        setExit(scanExitCode(report, flags.failOn ?? loaded.config.failOn, flags.minScore ?? loaded.config.minScore));
       } catch (e) {
         setExit(reportError(e, io));
       }
