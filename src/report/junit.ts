@@ -57,6 +57,13 @@ export function renderJunit(report: ScanReport): string {
     total += report.errors.length;
   }
   lines.push(`<testsuites name="palisade" tests="${total}" failures="${failures}" errors="${report.errors.length}" skipped="${skipped}">`);
+  // The score travels as properties of a summary suite: JUnit has no other place for it.
+  lines.push(
+    `  <testsuite name="palisade summary" tests="0" failures="0" errors="0" skipped="0">\n    <properties>\n` +
+      `      <property name="score" value="${report.score.value}"/>\n      <property name="score.formula" value="${esc(report.score.formula)}"/>\n` +
+      `      <property name="resources" value="${report.summary.resources}"/>\n      <property name="exemption.issues" value="${report.summary.exemptionIssues}"/>\n` +
+      `    </properties>\n  </testsuite>`,
+  );
   lines.push(...suites);
   lines.push('</testsuites>');
   return `${lines.join('\n')}\n`;

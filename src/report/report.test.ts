@@ -71,6 +71,7 @@ describe('report formats', () => {
     expect((xml.match(/<failure /g) ?? []).length).toBe(failing.size);
     expect((xml.match(/<skipped /g) ?? []).length).toBe(new Set(report.exempted.map((f) => `${f.checkId}|${f.resourceId}`)).size);
     expect(xml).toContain('name="input errors"');
+    expect(xml).toContain(`<property name="score" value="${report.score.value}"/>`);
     // Balanced and escaped: no raw ampersands or angle brackets inside attribute values.
     expect((xml.match(/<testsuite /g) ?? []).length).toBe((xml.match(/<\/testsuite>/g) ?? []).length);
     expect(xml).not.toMatch(/="[^"]*<[^"]*"/);
