@@ -149,6 +149,11 @@ interface ForeignExemption {
   reason?: string;
 }
 
+/** kube-score ignores these checks too when the key is ignored (its `impliedIgnoreAnnotations`). */
+const KUBE_SCORE_IMPLIED_IGNORES: Record<string, string[]> = {
+  'container-resources': ['container-ephemeral-storage-request-and-limit'],
+};
+
 /** Recognises the exemption annotations of peer tools. */
 export function foreignAnnotation(key: string, value: string): ForeignExemption | undefined {
   // Polaris: polaris.fairwinds.com/exempt: "true" or polaris.fairwinds.com/<check>-exempt: "true"
@@ -157,10 +162,14 @@ export function foreignAnnotation(key: string, value: string): ForeignExemption 
   if (m) return value === 'true' ? { origin: 'polaris-annotation', tool: 'polaris', ids: [m[1]!] } : undefined;
   // kube-score: kube-score/ignore: "check-a, check-b"
   if (key === 'kube-score/ignore') {
-    return { origin: 'kube-score-annotation', tool: 'kubeScore', ids: value.split(',').map((s) => s.trim()).filter(Boolean) };
+    const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+    // kube-score's implied ignores: ignoring a check also ignores the checks it was split into.
+    for (const id of [...ids]) for (const implied of KUBE_SCORE_IMPLIED_IGNORES[id] ?? []) if (!ids.includes(implied)) ids.push(implied);
+    return { origin: 'kube-score-annotation', tool: 'kubeScore', ids };
   }
-  // Checkov: checkov.io/skip1: CKV_K8S_20=reason (also under its bridgecrew.io and cortex.io prefixes)
-  if (/^(checkov|bridgecrew|cortex)\.io\/skip\d*$/.test(key)) {
+  // Checkov: checkov.io/skip1: CKV_K8S_20=reason. Checkov accepts any key containing `checkov.io/skip` (or its
+  // bridgecrew.io / cortex.io spellings), so `checkov.io/skipME` counts too.
+  if (/(checkov|bridgecrew|cortex)\.io\/skip/.test(key)) {
     const [id, ...rest] = value.split('=');
     return { origin: 'checkov-annotation', tool: 'checkov', ids: [id!.trim()], reason: rest.join('=').trim() || undefined };
   }
