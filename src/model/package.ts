@@ -1,0 +1,55 @@
+/** Version comparison schemes; a package is only ever compared with its own scheme. */
+export const VERSION_SCHEMES = ['deb', 'apk', 'rpm', 'semver', 'pep440', 'go', 'maven'] as const;
+export type VersionScheme = (typeof VERSION_SCHEMES)[number];
+
+/** Where a package came from, in OSV ecosystem terms where one exists. */
+export const ECOSYSTEMS = [
+  'debian', 'ubuntu', 'alpine', 'wolfi', 'chainguard', 'redhat', 'rocky', 'alma', 'centos', 'oracle', 'amazon', 'fedora',
+  'npm', 'pypi', 'go', 'maven',
+] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
+/** The operating system an image is built on. */
+export interface OsInfo {
+  family: Extract<Ecosystem, 'debian' | 'ubuntu' | 'alpine' | 'wolfi' | 'chainguard' | 'redhat' | 'rocky' | 'alma' | 'centos' | 'oracle' | 'amazon' | 'fedora'> | 'distroless' | 'unknown';
+  /** Full version as the distribution writes it (`12.5`, `3.19.1`, `22.04`). */
+  version: string;
+  /** Release name where the distribution has one (`bookworm`, `jammy`). */
+  codename?: string;
+  /** Name as in os-release PRETTY_NAME. */
+  prettyName?: string;
+  /** True for distroless images (Debian-based, no package manager). */
+  distroless?: boolean;
+}
+
+/** The image layer that added a file or package. */
+export interface LayerRef {
+  /** Compressed blob digest (`sha256:...`). */
+  digest: string;
+  /** Uncompressed digest from the config's rootfs.diff_ids. */
+  diffId?: string;
+  /** The history command that created the layer (`RUN apt-get install ...`). */
+  createdBy?: string;
+  index: number;
+}
+
+/** One installed package. */
+export interface Package {
+  ecosystem: Ecosystem;
+  scheme: VersionScheme;
+  name: string;
+  /** Full version (with epoch and release where the scheme has them: `1:2.3-4`, `1.2.3-r0`). */
+  version: string;
+  /** Source package, which advisories are written against (Debian source name, source RPM name). */
+  sourceName?: string;
+  sourceVersion?: string;
+  arch?: string;
+  /** RHEL module stream (`nodejs:18`). */
+  module?: string;
+  /** Package URL (purl). */
+  purl: string;
+  /** File the package was found in (`/var/lib/dpkg/status`, `/app/node_modules/x/package.json`). */
+  filePath?: string;
+  licenses?: string[];
+  layer?: LayerRef;
+}
