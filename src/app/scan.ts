@@ -72,11 +72,12 @@ export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
   });
   const report = buildReport(opts.paths, manifests, result, checks, controls, opts.now ?? new Date(), loaded.file);
   if (opts.includeApplied) for (const c of report.checks) c.appliedTo = result.outcomes.get(c.id)!.applied;
+  const byCheck = verdicts(result);
   if (framework) {
     report.framework = framework.id;
-    report.frameworks = [summarizeFramework(framework, verdicts(result))];
+    report.frameworks = [summarizeFramework(framework, byCheck)];
   } else {
-    report.frameworks = frameworks.map((f) => summarizeFramework(f, verdicts(result)));
+    report.frameworks = frameworks.map((f) => summarizeFramework(f, byCheck));
   }
   return report;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../app/content.js';
 import { checksCommand } from './commands/checks.js';
 import { docsCommand } from './commands/docs.js';
+import { fixCommand } from './commands/fix.js';
 import { scanCommand } from './commands/scan.js';
 import { EXIT, processIo, reportError, type Io } from './io.js';
 
@@ -12,7 +13,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(toolVersion(), '-v, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const cmd of [scanCommand(io, setExit), checksCommand(io, setExit), docsCommand(io, setExit)]) {
+  for (const cmd of [scanCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), docsCommand(io, setExit)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

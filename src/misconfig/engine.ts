@@ -25,6 +25,15 @@ export interface EngineOptions {
   now?: Date;
 }
 
+/** A check with what the evaluation loop needs about it, resolved once per evaluation. */
+interface PlannedCheck {
+  check: Check;
+  outcome: CheckOutcome;
+  /** Targets only pod-bearing kinds. */
+  podOnly: boolean;
+  frameworks: ControlRef[] | undefined;
+}
+
 /** Per-check outcome, for scores, JUnit and framework summaries. */
 export interface CheckOutcome {
   checkId: string;
@@ -56,23 +65,39 @@ export function evaluate(resources: readonly Resource[], opts: EngineOptions): E
   const params = opts.params ?? resolveParameters(undefined);
   const inventory = new Inventory(resources);
   const peers = buildPeerIndex(opts.checks);
-  const byKind = new Map<string, Check[]>();
-  const wildcard: Check[] = [];
-  for (const c of opts.checks) {
-    if (c.kinds.includes('*')) wildcard.push(c);
-    for (const k of c.kinds) {
-      if (k === '*') continue;
-      let l = byKind.get(k);
-      if (!l) byKind.set(k, (l = []));
-      l.push(c);
-    }
-  }
-  const podKinds = new Set(POD_KINDS);
-  const podOnly = new Set(opts.checks.filter((c) => c.kinds.every((k) => podKinds.has(k))));
   const outcomes = new Map<string, CheckOutcome>();
   for (const c of opts.checks) {
     outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
   }
+  // Everything the loop needs per check, looked up once rather than once per resource.
+  const podKinds = new Set(POD_KINDS);
+  const planned = new Map<Check, PlannedCheck>();
+  for (const c of opts.checks) {
+    if (planned.has(c)) continue;
+    planned.set(c, { check: c, outcome: outcomes.get(c.id)!, podOnly: c.kinds.every((k) => podKinds.has(k)), frameworks: opts.controls?.get(c.id) });
+  }
+  const byKind = new Map<string, PlannedCheck[]>();
+  const wildcard: PlannedCheck[] = [];
+  for (const c of opts.checks) {
+    const p = planned.get(c)!;
+    if (c.kinds.includes('*')) wildcard.push(p);
+    for (const k of c.kinds) {
+      if (k === '*') continue;
+      let l = byKind.get(k);
+      if (!l) byKind.set(k, (l = []));
+      l.push(p);
+    }
+  }
+  const runs = new Map<string, PlannedCheck[]>();
+  const runFor = (kind: string): PlannedCheck[] => {
+    let run = runs.get(kind);
+    if (!run) {
+      const candidates = byKind.get(kind);
+      run = candidates ? (wildcard.length > 0 ? [...candidates, ...wildcard] : candidates) : wildcard;
+      runs.set(kind, run);
+    }
+    return run;
+  };
   const cfg = configExemptions(opts.configExemptions ?? [], opts.checks, now, opts.configFile ?? 'palisade.yaml');
   const allExemptions: Exemption[] = [...cfg.exemptions];
   const issues: ExemptionIssue[] = [...cfg.issues];
@@ -99,13 +124,10 @@ export function evaluate(resources: readonly Resource[], opts: EngineOptions): E
         issues.push({ kind: 'disallowed', origin: x.origin, source: x.source, checks: x.written, reason: x.reason, message: `${resource.id}: in-manifest exemption for ${x.written.join(', ')} ignored (annotation exemptions are disallowed)` });
       }
     }
-    const candidates = byKind.get(resource.kind);
-    const run = candidates ? (wildcard.length > 0 ? [...candidates, ...wildcard] : candidates) : wildcard;
-    for (const check of run) {
+    for (const { check, outcome, podOnly, frameworks } of runFor(resource.kind)) {
       // A pod-bearing resource without a pod spec (a CronJob with `jobTemplate.spec: null`) has nothing for pod checks to judge.
-      if (!pod && podOnly.has(check)) continue;
+      if (!pod && podOnly) continue;
       if (check.appliesTo && !check.appliesTo(ctx)) continue;
-      const outcome = outcomes.get(check.id)!;
       outcome.applied.push(resource.id);
       let results;
       try {
@@ -127,7 +149,7 @@ export function evaluate(resources: readonly Resource[], opts: EngineOptions): E
           path: formatPath(res.path),
           location: resource.source.locate(res.path),
           remediation: check.remediation,
-          frameworks: opts.controls?.get(check.id) ?? [],
+          frameworks: frameworks ?? [],
         };
         if (res.container !== undefined) finding.container = res.container;
         if (res.fix) finding.fix = res.fix;

@@ -1,4 +1,4 @@
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import type { PeerTool } from '../model/check-info.js';
 import type { ConfigExemption } from '../model/config.js';
 import type { ExemptionIssue, ExemptionOrigin } from '../model/finding.js';
@@ -206,6 +206,21 @@ export function configExemptions(list: readonly ConfigExemption[], checks: reado
   return { exemptions, issues };
 }
 
+/** Compiled glob patterns of config selectors: compiling one costs far more than matching it. */
+const compiledGlobs = new Map<string, Minimatch>();
+
+/** `minimatch(value, pattern)` with the pattern compiled once. */
+function globMatch(value: string, pattern: string): boolean {
+  let m = compiledGlobs.get(pattern);
+  if (!m) {
+    // Patterns come from config files, so there are few; the bound only keeps a long-lived server in check.
+    if (compiledGlobs.size >= 1000) compiledGlobs.clear();
+    m = new Minimatch(pattern);
+    compiledGlobs.set(pattern, m);
+  }
+  return m.match(value);
+}
+
 /** Does the exemption cover this check on this resource (and container)? Expiry is checked by the caller. */
 export function exemptionCovers(x: Exemption, checkId: string, r: Resource, container: string | undefined): boolean {
   if (x.checks !== 'all' && !x.checks.has(checkId)) return false;
@@ -214,8 +229,8 @@ export function exemptionCovers(x: Exemption, checkId: string, r: Resource, cont
   const s = x.selector;
   if (!s) return false;
   if (s.kind !== undefined && s.kind !== r.kind) return false;
-  if (s.namespace !== undefined && !minimatch(effectiveNamespace(r) ?? '', s.namespace)) return false;
-  if (s.name !== undefined && !minimatch(r.name, s.name)) return false;
+  if (s.namespace !== undefined && !globMatch(effectiveNamespace(r) ?? '', s.namespace)) return false;
+  if (s.name !== undefined && !globMatch(r.name, s.name)) return false;
   if (s.labels) {
     const labels = (r.object.metadata.labels ?? {}) as Record<string, string>;
     for (const [k, v] of Object.entries(s.labels)) if (labels[k] !== v) return false;

@@ -16,7 +16,10 @@ export class Inventory {
   private readonly byKindIndex = new Map<string, Resource[]>();
   private readonly byKey = new Map<string, Resource>();
   private workloadList: Workload[] | undefined;
+  private workloadsByNamespace: Map<string, Workload[]> | undefined;
+  private readonly byNamespaceIndex = new Map<string, Map<string | undefined, Resource[]>>();
   private readonly podViews = new Map<Resource, PodView | undefined>();
+  private readonly derived = new Map<string, unknown>();
 
   constructor(resources: readonly Resource[]) {
     this.all = resources;
@@ -33,9 +36,22 @@ export class Inventory {
     return this.byKindIndex.get(kind) ?? [];
   }
 
-  /** Resources of a kind in a namespace (effective namespace: unset means `default`). */
+  /** Resources of a kind in a namespace (effective namespace: unset means `default`), in input order. */
   inNamespace(kind: string, namespace: string | undefined): Resource[] {
-    return this.ofKind(kind).filter((r) => effectiveNamespace(r) === namespace);
+    // Indexed on first use per kind: cross-resource checks ask once per resource, so a scan of the whole
+    // kind per question would make them quadratic.
+    let index = this.byNamespaceIndex.get(kind);
+    if (!index) {
+      index = new Map();
+      for (const r of this.ofKind(kind)) {
+        const ns = effectiveNamespace(r);
+        let list = index.get(ns);
+        if (!list) index.set(ns, (list = []));
+        list.push(r);
+      }
+      this.byNamespaceIndex.set(kind, index);
+    }
+    return index.get(namespace)?.slice() ?? [];
   }
 
   /** One resource by kind, namespace and name. */
@@ -45,8 +61,9 @@ export class Inventory {
 
   /** Cached pod view of a resource. */
   podView(r: Resource): PodView | undefined {
-    if (!this.podViews.has(r)) this.podViews.set(r, podViewOf(r.object));
-    return this.podViews.get(r);
+    let v = this.podViews.get(r);
+    if (v === undefined && !this.podViews.has(r)) this.podViews.set(r, (v = podViewOf(r.object)));
+    return v;
   }
 
   /** Every pod-bearing resource, with its pod view. */
@@ -61,6 +78,31 @@ export class Inventory {
       }
     }
     return this.workloadList;
+  }
+
+  /** The pod-bearing resources of one namespace (`default` when unset), in input order. */
+  workloadsIn(namespace: string): readonly Workload[] {
+    if (!this.workloadsByNamespace) {
+      this.workloadsByNamespace = new Map();
+      for (const w of this.workloads()) {
+        let list = this.workloadsByNamespace.get(w.namespace);
+        if (!list) this.workloadsByNamespace.set(w.namespace, (list = []));
+        list.push(w);
+      }
+    }
+    return this.workloadsByNamespace.get(namespace) ?? [];
+  }
+
+  /**
+   * A value derived from the whole input, computed once per inventory (per scan) and then shared: for
+   * helpers of cross-resource checks that would otherwise recompute it for every resource they judge.
+   * `key` names the value; use one key per kind of value.
+   */
+  derive<T>(key: string, compute: () => T): T {
+    if (this.derived.has(key)) return this.derived.get(key) as T;
+    const v = compute();
+    this.derived.set(key, v);
+    return v;
   }
 
   /**

@@ -21,7 +21,13 @@ export const DEFAULT_PARAMETERS: ResolvedParameters = {
   // CVE-2020-8554: externalIPs let a Service capture traffic for any address; none allowed until listed.
   allowedExternalIPs: [],
   minReplicas: 2,
-  secretKeyPatterns: ['password', 'passwd', 'secret', 'token', 'api[_-]?key', 'access[_-]?key', 'private[_-]?key', 'credentials?', 'auth'],
+  // Key names (env vars, ConfigMap keys) that hold credentials; case-insensitive regular expressions.
+  // Covers Polaris' sensitive names (AWS_SECRET_ACCESS_KEY, AZURE_*KEY, OCI_CLI_KEY_CONTENT, bearer).
+  secretKeyPatterns: [
+    'password', 'passwd', 'secret', 'token', 'bearer', 'api[_-]?key', 'access[_-]?key', 'private[_-]?key',
+    'credentials?', 'auth[_-]?(key|header)', 'basic[_-]?auth', 'htpasswd', 'connection[_-]?string',
+    '^azure_.+key$', '^oci_cli_key_content$',
+  ],
   // `latest`: every API version deprecated in any release so far is reported (PAL-048).
   kubernetesVersion: 'latest',
 };

@@ -23,6 +23,15 @@ export const configExemptionSchema = z
   .strict();
 export type ConfigExemption = z.infer<typeof configExemptionSchema>;
 
+function isRegex(s: string): boolean {
+  try {
+    new RegExp(s, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Allow-lists of the parameterised checks. Defaults live in content/defaults.yaml. */
 export const parametersSchema = z
   .object({
@@ -35,7 +44,7 @@ export const parametersSchema = z
     /** Service spec.externalIPs that are allowed (exact addresses); every other external IP is reported. */
     allowedExternalIPs: z.array(z.string().min(1)).optional(),
     minReplicas: z.number().int().min(1).optional(),
-    secretKeyPatterns: z.array(z.string()).optional(),
+    secretKeyPatterns: z.array(z.string().min(1).refine(isRegex, 'not a valid regular expression')).optional(),
     /** Kubernetes version the manifests target (`1.29`), or `latest`: decides which API versions count as deprecated. */
     kubernetesVersion: z.string().regex(/^(latest|v?\d+\.\d+(\.\d+)?)$/, 'expected a Kubernetes version like 1.29, or latest').optional(),
   })

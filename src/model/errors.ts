@@ -11,7 +11,21 @@ export type ErrorCode =
   | 'E_FRAMEWORK'
   | 'E_UNKNOWN_CHECK'
   | 'E_USAGE'
-  | 'E_CHECK_CRASH';
+  | 'E_CHECK_CRASH'
+  /** Image inputs: a reference or path that names no readable image. */
+  | 'E_IMAGE_SOURCE'
+  /** Image inputs: the registry or store has no such manifest, tag or platform. */
+  | 'E_IMAGE_NOT_FOUND'
+  /** Image inputs: the registry refused the credentials, or asked for some that were not given. */
+  | 'E_IMAGE_AUTH'
+  /** Image inputs: network failure, timeout or server error that retries did not cure. */
+  | 'E_IMAGE_NETWORK'
+  /** Image inputs: malformed manifest, config, archive or layer, or an unsupported media type. */
+  | 'E_IMAGE_FORMAT'
+  /** Image inputs: a blob whose digest or size differs from its descriptor (tampered or truncated). */
+  | 'E_IMAGE_DIGEST'
+  /** Image inputs: a size limit (decompressed total, kept file, entries) was reached. */
+  | 'E_IMAGE_LIMIT';
 
 /** Where an input problem was found. Lines and columns are 1-based. */
 export interface SourcePosition {

@@ -9,13 +9,21 @@ export interface DocPosition {
   depth: number;
 }
 
-interface Line {
-  indent: number;
-  /** Content after the indentation, comments not stripped. */
-  text: string;
-  /** 0-based line number inside the document. */
-  n: number;
+/** A region of lines and the position reached when entering it. */
+interface RegionState {
+  /** Index of a virtual line read before `start` (the rest of a `- ` line), or -1. */
+  virt: number;
+  start: number;
+  end: number;
+  pos: DocPosition;
 }
+
+/** Fields of one line in {@link DocumentLocator}'s table (stride 4). */
+const START = 0; // offset of the content after the indentation
+const END = 1; // offset where the line ends, without `\r`
+const INDENT = 2;
+const NUM = 3; // 0-based line number inside the document
+const STRIDE = 4;
 
 /**
  * Finds the line of a field inside one YAML (or JSON) document, without building a syntax tree.
@@ -24,10 +32,25 @@ interface Line {
  * findings only need the lines of a few fields, so the common case (block-style Kubernetes YAML) is
  * answered by walking indentation; anything unusual (flow collections spanning lines, anchors, tags,
  * complex keys, JSON) falls back to the `yaml` library on that document only, once.
+ *
+ * Lines are kept as offsets into the document text (no string per line), in one typed array.
  */
 export class DocumentLocator {
-  private lines: Line[] | undefined;
+  /** Kept lines (blank and comment lines dropped), then virtual lines; undefined until first needed. */
+  private table: Int32Array | undefined;
+  /** Number of real lines in the table. */
+  private lineCount = 0;
+  /** Entries of the table in use (real and virtual lines). */
+  private used = 0;
+  /** Number of real lines that start with `-` (each may get one virtual line). */
+  private dashes = 0;
+  /** Dash line index -> index of its virtual line. */
+  private virtuals: Map<number, number> | undefined;
+  private unsupported = false;
   private tree: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
+  /** Regions of the last query's path prefixes: states[d] is where segment d is looked up. */
+  private states: RegionState[] | undefined;
+  private lastPath: FieldPath | undefined;
   private useTree = false;
 
   constructor(private readonly text: string) {}
@@ -41,109 +64,292 @@ export class DocumentLocator {
     return this.locateByTree(path);
   }
 
-  private getLines(): Line[] | undefined {
-    if (this.lines) return this.lines;
-    const out: Line[] = [];
-    const raw = this.text.split('\n');
-    for (let n = 0; n < raw.length; n++) {
-      let s = raw[n]!;
-      if (s.endsWith('\r')) s = s.slice(0, -1);
-      let i = 0;
-      while (i < s.length && s.charCodeAt(i) === 32) i++;
-      if (i === s.length) continue;
-      const c = s[i];
-      if (c === '#') continue;
-      if (c === '\t' || c === '{' || c === '[' || c === '?' || c === '&' || c === '!' || c === '%') {
-        // Flow style, tags, anchors, directives: let the real parser handle this document.
-        if (out.length === 0 || c !== '\t') return undefined;
+  /**
+   * Scans the lines into the shared scratch table. Returns the number of kept lines, or -1 when the
+   * document uses syntax the indentation walk does not model (then `unsupported` is set).
+   */
+  private scan(): number {
+    const t = this.text;
+    const len = t.length;
+    let tab = scratch;
+    let used = 0;
+    let dashes = 0;
+    let pos = 0;
+    let n = 0;
+    for (;;) {
+      let nl = t.indexOf('\n', pos);
+      if (nl === -1) nl = len;
+      let end = nl;
+      if (end > pos && t.charCodeAt(end - 1) === 13 /* \r */) end--;
+      let i = pos;
+      while (i < end && t.charCodeAt(i) === 32) i++;
+      if (i < end) {
+        const c = t.charCodeAt(i);
+        if (c !== 35 /* # */) {
+          // Tab, flow style, complex keys, anchors, tags, directives: let the real parser handle this document.
+          if (c === 9 || c === 123 || c === 91 || c === 63 || c === 38 || c === 33 || c === 37) {
+            if (used === 0 || c !== 9) {
+              this.unsupported = true;
+              return -1;
+            }
+          }
+          if (used + STRIDE > tab.length) {
+            const bigger = new Int32Array(tab.length * 2);
+            bigger.set(tab);
+            scratch = tab = bigger;
+          }
+          tab[used] = i;
+          tab[used + 1] = end;
+          tab[used + 2] = i - pos;
+          tab[used + 3] = n;
+          used += STRIDE;
+          if (c === 45 /* - */) dashes++;
+        }
       }
-      out.push({ indent: i, text: s.slice(i), n });
+      if (nl === len) break;
+      pos = nl + 1;
+      n++;
     }
-    this.lines = out;
-    return out;
+    this.dashes = dashes;
+    return used / STRIDE;
   }
 
-  /** Returns undefined when the document uses syntax this scanner does not model. */
+  /**
+   * Builds the line table; false when the document uses syntax the indentation walk does not model.
+   * The table is a typed array (kept out of the garbage-collected heap), with room for one virtual line
+   * per `-` line.
+   */
+  private scanLines(): boolean {
+    if (this.table) return true;
+    if (this.unsupported) return false;
+    const count = this.scan();
+    if (count === -1) return false;
+    const tab = new Int32Array((count + this.dashes) * STRIDE);
+    tab.set(scratch.subarray(0, count * STRIDE));
+    this.table = tab;
+    this.lineCount = count;
+    this.used = count * STRIDE;
+    return true;
+  }
+
+  /** The document's first line (what the empty path locates), without keeping a table. */
+  private firstLine(): DocPosition | undefined {
+    if (this.table) return this.lineCount === 0 ? undefined : { line: this.table[NUM]! + 1, column: this.table[INDENT]! + 1, depth: 0 };
+    if (this.unsupported) return undefined;
+    const count = this.scan();
+    if (count <= 0) return undefined;
+    return { line: scratch[NUM]! + 1, column: scratch[INDENT]! + 1, depth: 0 };
+  }
+
+  /** `-` or `- ...` */
+  private isDash(k: number): boolean {
+    const tab = this.table!;
+    const s = tab[k * STRIDE + START]!;
+    const e = tab[k * STRIDE + END]!;
+    return this.text.charCodeAt(s) === 45 && (e - s === 1 || this.text.charCodeAt(s + 1) === 32);
+  }
+
+  /** Offset just after `key:` at the start of line k (plain, double- or single-quoted key), or -1. */
+  private keyEnd(k: number, key: string): number {
+    for (const q of QUOTES) {
+      const r = this.keyEndQuoted(k, key, q);
+      if (r !== -1) return r;
+    }
+    return -1;
+  }
+
+  private keyEndQuoted(k: number, key: string, q: number): number {
+    const t = this.text;
+    const tab = this.table!;
+    const e = tab[k * STRIDE + END]!;
+    let i = tab[k * STRIDE + START]!;
+    if (q !== 0) {
+      if (t.charCodeAt(i) !== q) return -1;
+      i++;
+    }
+    if (!t.startsWith(key, i)) return -1;
+    i += key.length;
+    if (q !== 0) {
+      if (t.charCodeAt(i) !== q) return -1;
+      i++;
+    }
+    if (i > e) return -1;
+    while (i < e && t.charCodeAt(i) === 32) i++;
+    if (i < e && t.charCodeAt(i) === 58 /* : */ && (i + 1 === e || t.charCodeAt(i + 1) === 32 || t.charCodeAt(i + 1) === 9)) return i + 1;
+    return -1;
+  }
+
+  /**
+   * What follows a key's colon, trimmed: '' when nothing (or only spaces), else the first character, or
+   * the whole trimmed text when unusual whitespace makes the first character ambiguous.
+   */
+  private valueStart(from: number, e: number): string {
+    const t = this.text;
+    let j = from;
+    while (j < e && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 9)) j++;
+    if (j === e) return '';
+    const c = t.charCodeAt(j);
+    if (c < 33 || c >= 128) return t.slice(from, e).trim();
+    return t[j]!;
+  }
+
+  /** A mapping key line whose value starts on the next line (`key:` or `key:  # comment`). */
+  private endsWithColon(k: number): boolean {
+    const t = this.text;
+    const tab = this.table!;
+    const s = tab[k * STRIDE + START]!;
+    let e = tab[k * STRIDE + END]!;
+    for (let i = s; i + 1 < e; i++) {
+      if (t.charCodeAt(i) === 32 && t.charCodeAt(i + 1) === 35 /* # */) {
+        e = i;
+        break;
+      }
+    }
+    while (e > s && (t.charCodeAt(e - 1) === 32 || t.charCodeAt(e - 1) === 9)) e--;
+    return e > s && t.charCodeAt(e - 1) === 58 /* : */;
+  }
+
+  /** The virtual line holding what follows `- ` on dash line k (starting at offset `from`). */
+  private virtualLine(k: number, from: number): number {
+    const virtuals = (this.virtuals ??= new Map());
+    let v = virtuals.get(k);
+    if (v === undefined) {
+      const tab = this.table!;
+      const s = tab[k * STRIDE + START]!;
+      const at = this.used;
+      v = at / STRIDE;
+      tab[at + START] = from;
+      tab[at + END] = tab[k * STRIDE + END]!;
+      tab[at + INDENT] = tab[k * STRIDE + INDENT]! + (from - s);
+      tab[at + NUM] = tab[k * STRIDE + NUM]!;
+      this.used = at + STRIDE;
+      virtuals.set(k, v);
+    }
+    return v;
+  }
+
+  /**
+   * Returns undefined when the document uses syntax this scanner does not model.
+   *
+   * A region is a run of lines `start..end`, optionally preceded by a virtual line (what follows the
+   * `- ` of a sequence item). Successive queries on one document usually share a prefix (the findings of
+   * one container), so the regions of the last query are kept and the next one resumes where they part.
+   */
   private locateByIndent(path: FieldPath): DocPosition | undefined {
-    const all = this.getLines();
-    if (!all || all.length === 0) return undefined;
-    let region: Line[] = all;
-    let pos: DocPosition = { line: all[0]!.n + 1, column: all[0]!.indent + 1, depth: 0 };
-    for (let d = 0; d < path.length; d++) {
+    // The empty path (asked once per document, for the line of the object) needs no table: documents
+    // without findings then never keep one.
+    if (path.length === 0) return this.firstLine();
+    if (!this.scanLines() || this.lineCount === 0) return undefined;
+    const tab = this.table!;
+    const t = this.text;
+    let states = this.states;
+    let d = 0;
+    if (states && this.lastPath) {
+      const last = this.lastPath;
+      const max = Math.min(path.length, states.length - 1);
+      while (d < max && path[d] === last[d]) d++;
+    } else {
+      states = this.states = [{ virt: -1, start: 0, end: this.lineCount, pos: { line: tab[NUM]! + 1, column: tab[INDENT]! + 1, depth: 0 } }];
+    }
+    states.length = d + 1;
+    this.lastPath = path.slice();
+    let { virt, start: rStart, end: rEnd, pos } = states[d]!;
+    for (; d < path.length; d++) {
       const seg = path[d]!;
-      if (region.length === 0) return pos;
-      const childIndent = region[0]!.indent;
+      // Region iteration: index rStart - 1 stands for the virtual line when there is one.
+      const first = virt !== -1 ? rStart - 1 : rStart;
+      if (first >= rEnd) return pos;
+      const childIndent = tab[(virt !== -1 ? virt : rStart) * STRIDE + INDENT]!;
       if (typeof seg === 'number') {
         // The i-th `-` entry at the child indent.
         let count = -1;
-        let start = -1;
-        for (let i = 0; i < region.length; i++) {
-          const l = region[i]!;
-          if (l.indent < childIndent) break;
-          if (l.indent !== childIndent) continue;
-          if (!(l.text === '-' || l.text.startsWith('- '))) return count === -1 ? undefined : pos;
+        let at = -2;
+        for (let i = first; i < rEnd; i++) {
+          const k = i < rStart ? virt : i;
+          const indent = tab[k * STRIDE + INDENT]!;
+          if (indent < childIndent) break;
+          if (indent !== childIndent) continue;
+          if (!this.isDash(k)) return count === -1 ? undefined : pos;
           count++;
           if (count === seg) {
-            start = i;
+            at = i;
             break;
           }
         }
-        if (start === -1) return pos;
-        const dash = region[start]!;
-        pos = { line: dash.n + 1, column: dash.indent + 1, depth: d + 1 };
+        if (at === -2) return pos;
+        // A virtual line never starts with `-`, so the item is a real line.
+        const base = at * STRIDE;
+        pos = { line: tab[base + NUM]! + 1, column: tab[base + INDENT]! + 1, depth: d + 1 };
         // Item body: the rest of the dash line (as a virtual line) plus the deeper lines after it.
-        const body: Line[] = [];
-        const rest = dash.text.slice(1).replace(/^ +/, '');
-        if (rest !== '' && !rest.startsWith('#')) {
-          if (/^[[{&!*|>'"-]/.test(rest) && !/^['"][^'"]*['"]\s*:(\s|$)/.test(rest)) {
+        const e = tab[base + END]!;
+        let j = tab[base + START]! + 1;
+        while (j < e && t.charCodeAt(j) === 32) j++;
+        let nextVirt = -1;
+        if (j < e && t.charCodeAt(j) !== 35 /* # */) {
+          const c = t[j]!;
+          if ('[{&!*|>\'"-'.includes(c) && !((c === "'" || c === '"') && /^['"][^'"]*['"]\s*:(\s|$)/.test(t.slice(j, e)))) {
             // Flow or block scalar or nested sequence on the dash line: the item is on this line.
             if (d === path.length - 1) return pos;
-            if (rest.startsWith('- ') || rest.startsWith('&') || rest.startsWith('!')) return undefined;
+            if ((c === '-' && t.charCodeAt(j + 1) === 32 && j + 1 < e) || c === '&' || c === '!') return undefined;
             return pos;
           }
-          body.push({ indent: dash.text.length - rest.length + dash.indent, text: rest, n: dash.n });
+          nextVirt = this.virtualLine(at, j);
         }
-        for (let i = start + 1; i < region.length; i++) {
-          const l = region[i]!;
-          if (l.indent <= childIndent) break;
-          body.push(l);
-        }
-        region = body;
+        let m = at + 1;
+        while (m < rEnd && tab[m * STRIDE + INDENT]! > childIndent) m++;
+        virt = nextVirt;
+        rStart = at + 1;
+        rEnd = m;
+        states.push({ virt, start: rStart, end: rEnd, pos });
         continue;
       }
       // A mapping key at the child indent.
-      let found = -1;
-      for (let i = 0; i < region.length; i++) {
-        const l = region[i]!;
-        if (l.indent < childIndent) break;
-        if (l.indent !== childIndent) continue;
-        if (l.text.startsWith('- ') || l.text === '-') return undefined; // a sequence where a mapping was expected
-        if (keyMatches(l.text, seg)) {
+      let found = -2;
+      let keyEnd = -1;
+      // The last key line seen at the child indent: after a key with nothing after its colon, a sequence
+      // may follow at the key's own indent (`containers:\n- name: x`, the style kubectl writes).
+      let lastKey = -2;
+      for (let i = first; i < rEnd; i++) {
+        const k = i < rStart ? virt : i;
+        const indent = tab[k * STRIDE + INDENT]!;
+        if (indent < childIndent) break;
+        if (indent !== childIndent) continue;
+        if (this.isDash(k)) {
+          if (lastKey !== -2 && this.endsWithColon(lastKey)) continue;
+          return undefined; // a sequence where a mapping was expected
+        }
+        lastKey = k;
+        keyEnd = this.keyEnd(k, seg);
+        if (keyEnd !== -1) {
           found = i;
           break;
         }
-        if (l.text.startsWith('<<')) return undefined; // merge keys: values may live elsewhere
+        const s = tab[k * STRIDE + START]!;
+        if (t.charCodeAt(s) === 60 && t.charCodeAt(s + 1) === 60 && s + 1 < tab[k * STRIDE + END]!) return undefined; // merge keys (`<<`): values may live elsewhere
       }
-      if (found === -1) return pos;
-      const keyLine = region[found]!;
-      pos = { line: keyLine.n + 1, column: keyLine.indent + 1, depth: d + 1 };
-      const afterColon = valueAfterKey(keyLine.text, seg);
-      if (afterColon !== '' && !afterColon.startsWith('#')) {
+      if (found === -2) return pos;
+      const kl = (found < rStart ? virt : found) * STRIDE;
+      pos = { line: tab[kl + NUM]! + 1, column: tab[kl + INDENT]! + 1, depth: d + 1 };
+      const after = this.valueStart(keyEnd, tab[kl + END]!);
+      if (after !== '' && !after.startsWith('#')) {
         // Scalar, flow collection or block scalar header on the key line: nothing below to descend into
         // except block scalar lines, and paths never go inside scalars.
-        if (/^[&!*]/.test(afterColon) && d < path.length - 1) return undefined;
+        if ((after[0] === '&' || after[0] === '!' || after[0] === '*') && d < path.length - 1) return undefined;
         return pos;
       }
-      const body: Line[] = [];
-      for (let i = found + 1; i < region.length; i++) {
-        const l = region[i]!;
+      const bodyStart = found < rStart ? rStart : found + 1;
+      let j = bodyStart;
+      for (; j < rEnd; j++) {
+        const indent = tab[j * STRIDE + INDENT]!;
         // A sequence may sit at the same indent as its key (`containers:\n- name: x`).
-        if (l.indent < childIndent) break;
-        if (l.indent === childIndent && !(l.text === '-' || l.text.startsWith('- '))) break;
-        if (l.indent === childIndent && body.length > 0 && body[0]!.indent > childIndent) break;
-        body.push(l);
+        if (indent < childIndent) break;
+        if (indent === childIndent && !this.isDash(j)) break;
+        if (indent === childIndent && j > bodyStart && tab[bodyStart * STRIDE + INDENT]! > childIndent) break;
       }
-      region = body;
+      virt = -1;
+      rStart = bodyStart;
+      rEnd = j;
+      states.push({ virt, start: rStart, end: rEnd, pos });
     }
     return pos;
   }
@@ -176,24 +382,8 @@ export class DocumentLocator {
   }
 }
 
-function keyMatches(text: string, key: string): boolean {
-  const k = keyPrefixLength(text, key);
-  return k !== -1;
-}
+/** Scratch line table shared by all locators (documents are scanned one at a time), grown as needed. */
+let scratch = new Int32Array(1024 * STRIDE);
 
-/** Length of `key:` at the start of `text` (plain, single- or double-quoted), or -1. */
-function keyPrefixLength(text: string, key: string): number {
-  for (const form of [key, `"${key}"`, `'${key}'`]) {
-    if (text.startsWith(form)) {
-      let i = form.length;
-      while (text[i] === ' ') i++;
-      if (text[i] === ':' && (i + 1 === text.length || text[i + 1] === ' ' || text[i + 1] === '\t')) return i + 1;
-    }
-  }
-  return -1;
-}
-
-function valueAfterKey(text: string, key: string): string {
-  const k = keyPrefixLength(text, key);
-  return text.slice(k).trim();
-}
+/** Key forms tried in order: plain, double-quoted, single-quoted. */
+const QUOTES = [0, 34, 39] as const;

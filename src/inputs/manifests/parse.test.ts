@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseManifestText, splitDocuments } from './parse.js';
 
 const deployment = `# leading comment
@@ -49,6 +50,55 @@ describe('parseManifestText', () => {
     // A missing field points at its deepest existing parent: the container.
     expect(line(['spec', 'template', 'spec', 'containers', 1, 'securityContext', 'runAsNonRoot'])).toBe(15);
     expect(line(['metadata', 'namespace'])).toBe(6);
+  });
+
+  it('finds lines in kubectl-style documents (sequences at their key\'s indent), in any query order', () => {
+    const text = [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', '  "namespace": shop', 'spec:',
+      '  template:', '    spec:', '      containers:   # the pods', '      - name: app', '        image: api:1',
+      '        ports:', '        - containerPort: 8080', '          name: http', '        - containerPort: 9090',
+      '        env:', '        - name: A', '          value: "1"', "        'resources':", '          limits:',
+      '            cpu: 500m', '      - name: side', '        args:', '        - --verbose', '        securityContext:',
+      '          privileged: true', '      volumes:', '      - name: data', '        emptyDir: {}', '',
+    ].join('\r\n');
+    const r = parseManifestText('k.yaml', text).resources[0]!;
+    expect(r.namespace).toBe('shop');
+    // Expected lines from the yaml library's syntax tree, for every field and for a missing child of each.
+    const counter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: counter });
+    const paths: Array<Array<string | number>> = [];
+    const walk = (v: unknown, p: Array<string | number>) => {
+      paths.push(p);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+      else if (v !== null && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+        paths.push([...p, 'missing']);
+      }
+    };
+    walk(r.object, []);
+    const expected = (p: Array<string | number>) => {
+      let node: unknown = doc.contents;
+      let offset = (doc.contents as YamlNode).range![0];
+      for (const seg of p) {
+        if (isMap(node)) {
+          const pair = node.items.find((x) => String((x.key as { value: unknown }).value) === String(seg));
+          if (!pair) break;
+          offset = (pair.key as YamlNode).range![0];
+          node = pair.value;
+        } else if (isSeq(node) && typeof seg === 'number') {
+          node = node.items[seg];
+          offset = (node as YamlNode).range![0];
+        } else break;
+      }
+      return counter.linePos(offset).line;
+    };
+    // Reversed and shuffled orders exercise the reuse of shared path prefixes between queries.
+    const orders = [paths, [...paths].reverse(), paths.filter((_, i) => i % 2 === 0).concat(paths.filter((_, i) => i % 2 === 1))];
+    for (const order of orders) {
+      for (const p of order) expect([p, r.source.locate(p).line]).toEqual([p, expected(p)]);
+    }
+    expect(r.source.locate(['spec', 'template', 'spec', 'containers', 0, 'ports', 1, 'containerPort']).line).toBe(15);
+    expect(r.source.locate(['spec', 'template', 'spec', 'containers', 0, 'resources', 'limits', 'cpu']).line).toBe(21);
   });
 
   it('agrees with the full YAML parser on flow-style and quoted documents', () => {

@@ -97,6 +97,18 @@ import { invalidContainerPorts } from './invalid-container-ports.js';
 import { cpuRequestsNotEqualLimits } from './cpu-requests-not-equal-limits.js';
 import { memoryRequestsNotEqualLimits } from './memory-requests-not-equal-limits.js';
 import { ephemeralStorageRequestNotEqualLimit } from './ephemeral-storage-request-not-equal-limit.js';
+import { plaintextSecretInContainer } from './plaintext-secret-in-container.js';
+import { secretAsEnvVar } from './secret-as-env-var.js';
+import { sensitiveConfigmapContent } from './sensitive-configmap-content.js';
+import { secretCommittedInManifest } from './secret-committed-in-manifest.js';
+import { serviceAccountTokenSecret } from './service-account-token-secret.js';
+import { gitSyncCommandInjection } from './git-sync-command-injection.js';
+import { ingressNginxSnippetAnnotation } from './ingress-nginx-snippet-annotation.js';
+import { ingressNginxSnippetLua } from './ingress-nginx-snippet-lua.js';
+import { ingressNginxSnippetFileAccess } from './ingress-nginx-snippet-file-access.js';
+import { ingressNginxSnippetsAllowed } from './ingress-nginx-snippets-allowed.js';
+import { tillerDeployed } from './tiller-deployed.js';
+import { kubernetesDashboardDeployed } from './kubernetes-dashboard-deployed.js';
 
 /**
  * Every check, explicitly. A test compares this list with the folder, so a check file that is not
@@ -206,4 +218,16 @@ export const ALL_CHECKS: readonly Check[] = [
   statefulsetWithoutHeadlessService,
   networkPolicyAllowsAll,
   // secrets and configuration (PAL-100..119)
+  plaintextSecretInContainer,
+  secretAsEnvVar,
+  sensitiveConfigmapContent,
+  secretCommittedInManifest,
+  serviceAccountTokenSecret,
+  gitSyncCommandInjection,
+  ingressNginxSnippetAnnotation,
+  ingressNginxSnippetLua,
+  ingressNginxSnippetFileAccess,
+  ingressNginxSnippetsAllowed,
+  tillerDeployed,
+  kubernetesDashboardDeployed,
 ];

@@ -52,7 +52,7 @@ export const podDisruptionBudgetBlocksEviction = {
       return out;
     }
     const ns = nsOf(resource);
-    for (const w of inventory.workloads()) {
+    for (const w of inventory.workloadsIn(ns)) {
       if (w.namespace !== ns || !SCALABLE_KINDS.includes(w.resource.kind)) continue;
       if (!pdbSelects(resource, labelsOf(w.podLabels))) continue;
       const replicas = explicitReplicas(w.resource);

@@ -29,7 +29,7 @@ export const podDisruptionBudgetBlocksHpaMinimum = {
     if (!minA) return [];
     const ns = nsOf(resource);
     const out: CheckResult[] = [];
-    for (const w of inventory.workloads()) {
+    for (const w of inventory.workloadsIn(ns)) {
       if (w.namespace !== ns || !SCALABLE_KINDS.includes(w.resource.kind)) continue;
       if (!pdbSelects(resource, labelsOf(w.podLabels))) continue;
       for (const hpa of hpasTargeting(inventory, w.resource)) {

@@ -63,7 +63,7 @@ export function labelsOf(v: unknown): Record<string, string> {
 
 /** Workloads in the input that create pods in a namespace. */
 export function podWorkloadsIn(inventory: Inventory, namespace: string): Workload[] {
-  return inventory.workloads().filter((w) => w.namespace === namespace && POD_CREATING_KINDS.includes(w.resource.kind));
+  return inventory.workloadsIn(namespace).filter((w) => w.namespace === namespace && POD_CREATING_KINDS.includes(w.resource.kind));
 }
 
 /** `Deployment "web"`, for messages. */

@@ -19,18 +19,23 @@ export interface ServiceTargeting {
 
 /** Services (same namespace, equality selector, not ExternalName) that select `labels`. */
 export function servicesSelecting(inventory: Inventory, namespace: string, labels: Record<string, string>): ServiceTargeting {
-  let known = false;
+  // Whether any Service of the input selects pods is the same for every question: computed once per scan.
+  const known = inventory.derive('servicesSelecting.known', () => inventory.ofKind('Service').some((s) => podSelectorOf(s) !== undefined));
   const services: string[] = [];
-  for (const s of inventory.ofKind('Service')) {
-    const spec = s.object.spec as { selector?: unknown; type?: unknown } | undefined;
-    if (!spec || spec.type === 'ExternalName') continue;
-    const sel = spec.selector;
-    if (sel === null || typeof sel !== 'object' || Object.keys(sel).length === 0) continue;
-    known = true;
-    if ((effectiveNamespace(s) ?? 'default') !== namespace) continue;
-    if (mapSelectorMatches(sel, labels)) services.push(s.name);
+  for (const s of inventory.inNamespace('Service', namespace)) {
+    const sel = podSelectorOf(s);
+    if (sel !== undefined && mapSelectorMatches(sel, labels)) services.push(s.name);
   }
   return { known, services };
+}
+
+/** The selector of a Service that sends traffic to pods (not ExternalName, non-empty selector). */
+function podSelectorOf(s: Resource): object | undefined {
+  const spec = s.object.spec as { selector?: unknown; type?: unknown } | undefined;
+  if (!spec || spec.type === 'ExternalName') return undefined;
+  const sel = spec.selector;
+  if (sel === null || typeof sel !== 'object' || Object.keys(sel).length === 0) return undefined;
+  return sel;
 }
 
 /** Labels of the pods a resource creates (template labels, or a Pod's own), keeping string values only. */
@@ -56,7 +61,7 @@ export function describeServices(names: readonly string[]): string {
 /** The HorizontalPodAutoscaler in the input that scales this resource, if any. */
 export function autoscalerOf(inventory: Inventory, r: Resource): Resource | undefined {
   const ns = effectiveNamespace(r);
-  return inventory.ofKind('HorizontalPodAutoscaler').find((h) => {
+  return inventory.inNamespace('HorizontalPodAutoscaler', ns).find((h) => {
     if (effectiveNamespace(h) !== ns) return false;
     const ref = (h.object.spec as { scaleTargetRef?: { kind?: unknown; name?: unknown } } | undefined)?.scaleTargetRef;
     return !!ref && ref.kind === r.kind && ref.name === r.name;

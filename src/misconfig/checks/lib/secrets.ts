@@ -81,7 +81,8 @@ const DESCRIPTOR_SUFFIXES = new Set([
   'id', 'ttl', 'expiry', 'expiration', 'expires', 'lifetime', 'timeout', 'duration', 'length', 'len', 'size',
   'enabled', 'enable', 'disabled', 'disable', 'required', 'mode', 'type', 'kind', 'algorithm', 'alg', 'header',
   'field', 'format', 'policy', 'provider', 'issuer', 'audience', 'scope', 'scopes', 'version', 'rotation',
-  'location', 'namespace', 'store', 'backend', 'mount', 'env', 'var', 'key_name', 'secret_name',
+  'location', 'namespace', 'store', 'backend', 'mount', 'seconds', 'secs', 'minutes', 'hours', 'days', 'ms',
+  'count', 'max', 'min', 'limit', 'retries', 'interval', 'prefix', 'suffix', 'pattern', 'regex',
 ]);
 
 /** True when the key name says it is a credential, per the configured patterns, and not a descriptor of one. */
@@ -93,16 +94,18 @@ export function isSensitiveKey(name: string, patterns: readonly string[]): boole
 }
 
 /**
- * True when a value under a sensitive-looking key could not be a literal credential: empty, a boolean
- * or number, a `$(VAR)` reference resolved by the kubelet, an absolute file path, or a URL with no
- * password in it.
+ * True when a value under a sensitive-looking key could not be a literal credential: empty, a boolean,
+ * a `$(VAR)` reference resolved by the kubelet, a template placeholder, an absolute file path, or a
+ * URL with no password in it.
  */
 export function isInertValue(value: string): boolean {
   const v = value.trim();
   if (v === '') return true;
   if (/^(true|false|yes|no|on|off|null|none|enabled|disabled)$/i.test(v)) return true;
-  if (/^-?\d+(\.\d+)?[a-z]{0,2}$/i.test(v)) return true;
   if (VAR_REF.test(v)) return true;
+  // Template placeholders (`${DB_PASSWORD}`, `{{ .Values.password }}`, `<your-token>`): the credential is
+  // supplied elsewhere at run or render time.
+  if (/^\$\{[^}]+\}$/.test(v) || /^\{\{[\s\S]*\}\}$/.test(v) || /^<[^<>]+>$/.test(v)) return true;
   if (/^(\/|file:\/\/)[^\s]*$/.test(v) && !v.startsWith('//')) return true;
   if (/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(v) && !URL_WITH_PASSWORD.test(v)) return true;
   return false;
@@ -122,14 +125,48 @@ export function classifySecret(key: string, value: string, patterns: readonly st
 }
 
 /**
- * A hint that lets the owner find the value without disclosing it: its length and, for a
- * recognised format, only that format's public prefix.
+ * Describes what was found without disclosing it: its length and, for a recognised format, only that
+ * format's public prefix. Reads after "holds": `holds a value that looks like a GitHub token (...)`.
  */
 export function redactedHint(value: string, finding: SecretFinding): string {
   const len = `${[...value].length} characters`;
   if (finding.by === 'value') {
-    const p = finding.shape.prefix ? `, ${finding.shape.prefix}…` : '';
-    return `value looks like ${finding.shape.label} (redacted${p}, ${len})`;
+    const p = finding.shape.prefix ? `${finding.shape.prefix}…, ` : '';
+    return `a value that looks like ${finding.shape.label} (redacted: ${p}${len})`;
   }
-  return `literal value (redacted, ${len})`;
+  return `a literal value under a credential-like name (redacted: ${len})`;
+}
+
+/** `key = value`, `key: value`, `export KEY="value"`, `"key": "value",` inside a config file held as a value. */
+const SETTING_LINE = /^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*(.*?)\s*,?\s*$/;
+
+/** One credential-like setting inside an embedded config file. */
+export interface EmbeddedSetting {
+  line: number;
+  key: string;
+  value: string;
+  finding: SecretFinding;
+}
+
+/**
+ * Scans a multi-line value (application.properties, .env, YAML or JSON config held in a ConfigMap) for
+ * settings whose name says credential and whose value is a literal. Comment lines are skipped.
+ */
+export function embeddedSecrets(text: string, patterns: readonly string[]): EmbeddedSetting[] {
+  const out: EmbeddedSetting[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    if (/^\s*(#|\/\/|;|!)/.test(raw)) return;
+    const m = SETTING_LINE.exec(raw);
+    if (!m) return;
+    const key = m[1]!;
+    let value = m[2]!;
+    const q = /^(["'])([\s\S]*)\1$/.exec(value);
+    if (q) value = q[2]!;
+    // A YAML mapping header (`db:` followed by nested lines) has no value of its own.
+    if (value === '' || value === '|' || value === '>' || value === '{' || value === '[') return;
+    if (!isSensitiveKey(key, patterns) || isInertValue(value)) return;
+    out.push({ line: i + 1, key, value, finding: { by: 'key' } });
+  });
+  return out;
 }
