@@ -1,4 +1,5 @@
 import { removeField, type Check, type CheckResult } from '../check.js';
+import { snippetAnnotations } from './lib/ingress-nginx.js';
 
 export const ingressNginxSnippetAnnotation = {
   id: 'PAL-106',
@@ -19,14 +20,8 @@ export const ingressNginxSnippetAnnotation = {
     checkov: ['CKV_K8S_153'],
   },
   evaluate({ object }) {
-    const ann = object.metadata.annotations;
-    if (ann === null || typeof ann !== 'object') return [];
-    const out: CheckResult[] = [];
-    for (const key of Object.keys(ann)) {
-      if (!key.toLowerCase().includes('snippet')) continue;
-      const path = ['metadata', 'annotations', key];
-      out.push({ path, message: `Ingress sets snippet annotation "${key}"`, fix: removeField(path, `remove the ${key} annotation`) });
-    }
-    return out;
+    return snippetAnnotations(object).map(({ key, path }): CheckResult => ({
+      path, message: `Ingress sets snippet annotation "${key}"`, fix: removeField(path, `remove the ${key} annotation`),
+    }));
   },
 } satisfies Check;

@@ -1,4 +1,5 @@
 import type { Check, CheckResult } from '../check.js';
+import { snippetAnnotations } from './lib/ingress-nginx.js';
 
 /** `alias` and `root` directives map a location onto the controller's file system. */
 const FILE_DIRECTIVE = /(?:^|[\s;{])(alias|root)\s+([^;\s]+)/;
@@ -19,13 +20,11 @@ export const ingressNginxSnippetFileAccess = {
     checkov: ['CKV_K8S_154'],
   },
   evaluate({ object }) {
-    const ann = object.metadata.annotations;
-    if (ann === null || typeof ann !== 'object') return [];
     const out: CheckResult[] = [];
-    for (const [key, value] of Object.entries(ann as Record<string, unknown>)) {
-      if (!key.toLowerCase().includes('snippet') || typeof value !== 'string') continue;
+    for (const { key, value, path } of snippetAnnotations(object)) {
+      if (value === undefined) continue;
       const m = FILE_DIRECTIVE.exec(value);
-      if (m) out.push({ path: ['metadata', 'annotations', key], message: `Ingress annotation "${key}" uses "${m[1]} ${m[2]}", serving controller files` });
+      if (m) out.push({ path, message: `Ingress annotation "${key}" uses "${m[1]} ${m[2]}", serving controller files` });
     }
     return out;
   },

@@ -1,4 +1,5 @@
 import type { Check, CheckResult } from '../check.js';
+import { snippetAnnotations } from './lib/ingress-nginx.js';
 
 /** Lua directives (`content_by_lua_block`, `lua_shared_dict`, `access_by_lua`...). */
 const LUA = /\blua_|_lua\b|_lua_/;
@@ -23,13 +24,11 @@ export const ingressNginxSnippetLua = {
     checkov: ['CKV_K8S_152'],
   },
   evaluate({ object }) {
-    const ann = object.metadata.annotations;
-    if (ann === null || typeof ann !== 'object') return [];
     const out: CheckResult[] = [];
-    for (const [key, value] of Object.entries(ann as Record<string, unknown>)) {
-      if (!key.toLowerCase().includes('snippet') || typeof value !== 'string') continue;
+    for (const { key, value, path } of snippetAnnotations(object)) {
+      if (value === undefined) continue;
       const what = LUA.test(value) ? 'Lua code' : SA_TOKEN.test(value) ? 'a reference to the kubernetes.io secret mount' : undefined;
-      if (what) out.push({ path: ['metadata', 'annotations', key], message: `Ingress annotation "${key}" contains ${what}` });
+      if (what) out.push({ path, message: `Ingress annotation "${key}" contains ${what}` });
     }
     return out;
   },
