@@ -44,6 +44,12 @@ export interface AffectedPackage {
   package: string;
   /** RHEL module stream (`nodejs:18`); rows with a module match only packages built from that module. */
   module?: string;
+  /**
+   * Binary architectures the row applies to (`x86_64`, `aarch64`), when the source fixes each architecture in its
+   * own build (Oracle Linux, Rocky Linux and Red Hat errata); absent = every architecture. `noarch` packages and
+   * packages of unknown architecture match every row.
+   */
+  arches?: string[];
   status: AffectedStatus;
   /** First fixed version, in the namespace's own version scheme, where the source gives one. */
   fixedVersion?: string;

@@ -25,7 +25,19 @@ export type ErrorCode =
   /** Image inputs: a blob whose digest or size differs from its descriptor (tampered or truncated). */
   | 'E_IMAGE_DIGEST'
   /** Image inputs: a size limit (decompressed total, kept file, entries) was reached. */
-  | 'E_IMAGE_LIMIT';
+  | 'E_IMAGE_LIMIT'
+  /** SBOM inputs: a document that is not CycloneDX 1.4-1.6 or SPDX 2.2/2.3 JSON, or a malformed field. */
+  | 'E_SBOM_FORMAT'
+  /** Vulnerability scans: no vulnerability database where one was expected, or one that cannot be opened. */
+  | 'E_VULN_DB_MISSING'
+  /** Vulnerability database: a file written by another schema version of Palisade. */
+  | 'E_VULN_DB_SCHEMA'
+  /** Vulnerability database: a file that is not one, fails its integrity check, or does not match its checksum. */
+  | 'E_VULN_DB_INVALID'
+  /** Audit inputs: a line or document that is not a Kubernetes audit event in any supported log format. */
+  | 'E_AUDIT_EVENT'
+  /** Threat rules: a rule, list, macro or override file that does not validate or compile. */
+  | 'E_THREAT_RULE';
 
 /** Where an input problem was found. Lines and columns are 1-based. */
 export interface SourcePosition {

@@ -5,15 +5,32 @@ export type VersionScheme = (typeof VERSION_SCHEMES)[number];
 /** Where a package came from, in OSV ecosystem terms where one exists. */
 export const ECOSYSTEMS = [
   'debian', 'ubuntu', 'alpine', 'wolfi', 'chainguard', 'redhat', 'rocky', 'alma', 'centos', 'oracle', 'amazon', 'fedora',
+  'sles', 'sle-micro', 'opensuse-leap', 'opensuse-tumbleweed', 'photon', 'azurelinux',
   'npm', 'pypi', 'go', 'maven',
 ] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];
 
 /** The operating system an image is built on. */
 export interface OsInfo {
-  family: Extract<Ecosystem, 'debian' | 'ubuntu' | 'alpine' | 'wolfi' | 'chainguard' | 'redhat' | 'rocky' | 'alma' | 'centos' | 'oracle' | 'amazon' | 'fedora'> | 'distroless' | 'unknown';
-  /** Full version as the distribution writes it (`12.5`, `3.19.1`, `22.04`). */
+  family:
+    | Extract<Ecosystem, 'debian' | 'ubuntu' | 'alpine' | 'wolfi' | 'chainguard' | 'redhat' | 'rocky' | 'alma' | 'centos' | 'oracle' | 'amazon' | 'fedora'>
+    /** SUSE Linux Enterprise (Server and derivatives), SLE Micro, openSUSE Leap and Tumbleweed: os-release IDs. */
+    | Extract<Ecosystem, 'sles' | 'sle-micro' | 'opensuse-leap' | 'opensuse-tumbleweed'>
+    /** VMware Photon OS; Azure Linux, also under its former name CBL-Mariner (os-release ID `mariner`). */
+    | Extract<Ecosystem, 'photon' | 'azurelinux'>
+    | 'distroless'
+    | 'unknown';
+  /**
+   * Full version as the distribution writes it (`12.5`, `3.19.1`, `22.04`). Ubuntu images with Expanded Security
+   * Maintenance (Ubuntu Pro) enabled carry an `-ESM` suffix (`18.04-ESM`).
+   */
   version: string;
+  /**
+   * Release of the package repositories the image is configured with, when it differs from the OS release
+   * (Alpine's `/etc/apk/repositories` pointing at `v3.20` or `edge` in an image whose `/etc/alpine-release` says
+   * 3.19): packages then come from that release, and are matched against it when it is newer.
+   */
+  repositoryRelease?: string;
   /** Release name where the distribution has one (`bookworm`, `jammy`). */
   codename?: string;
   /** Name as in os-release PRETTY_NAME. */
