@@ -6,4 +6,4 @@ export { openImage, resolveSource } from './open.js';
 export { parseReference, type ImageReference } from './reference.js';
 export { parsePlatform, formatPlatform } from './manifest.js';
 export { DEFAULT_IMAGE_LIMITS } from './types.js';
-export type { ImageConfig, ImageFile, ImageHistory, ImageLimits, ImageSource, OpenImageOptions, OpenedImage, Platform, RegistryOptions, WantFile } from './types.js';
+export type { ImageConfig, ImageFile, ImageHistory, ImageLimits, ImageSource, OpenImageOptions, OpenedImage, Platform, RegistryOptions, WalkProgress, WantFile } from './types.js';

@@ -1,9 +1,8 @@
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { extract as tarExtract } from 'tar-stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { PalisadeError } from '../../model/errors.js';
 import type { LayerRef } from '../../model/package.js';
 import { hasherFor, shortDigest, verifyStream } from './digest.js';
+import { checksumOk, cstring, numeric, parsePax } from './tar-index.js';
 import type { ImageLimits } from './types.js';
 import { zstdDecompress } from './zstd.js';
 
@@ -74,20 +73,77 @@ export function wrapLayerError(e: unknown, what: string): PalisadeError {
   return new PalisadeError('E_IMAGE_FORMAT', `${what}: ${msg}`);
 }
 
+/**
+ * Inflater settings. zlib inflates on the thread pool but needs a turn of the main thread after each output
+ * piece (`chunkSize`, 16 KiB by default) and each input write; with node's 16 KiB stream buffers inflating
+ * and parsing took turns instead of overlapping. Here: 1 MiB pieces, up to 4 MiB inflated ahead of the tar
+ * parser, the download written in 1 MiB pieces (docs/benchmarks.md has the measurements).
+ */
+const GZIP_CHUNK = 1024 * 1024;
+const GZIP_AHEAD = 4 * 1024 * 1024;
+const GZIP_IN = 1024 * 1024;
+
+/**
+ * Inflates gzip (multi-member included) with node:zlib. A feeder loop writes the compressed chunks into the
+ * inflater as they come, while the consumer reads what it has inflated, so that downloading, inflating on
+ * the thread pool and parsing on the main thread overlap.
+ */
 async function* gunzip(source: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
-  const input = Readable.from(source, { objectMode: false });
-  const gz = createGunzip({ chunkSize: 128 * 1024 });
+  const gz = createGunzip({ chunkSize: GZIP_CHUNK, readableHighWaterMark: GZIP_AHEAD, writableHighWaterMark: GZIP_IN } as ZlibOptions);
+  const it = source[Symbol.asyncIterator]();
   let failure: unknown;
-  const out = pipeline(input, gz, (e) => {
-    if (e) failure ??= e;
+  let stop = false;
+  const writable = (): Promise<void> => new Promise((resolve) => {
+    const done = (): void => {
+      gz.off('drain', done);
+      gz.off('close', done);
+      resolve();
+    };
+    gz.on('drain', done);
+    gz.on('close', done);
+  });
+  const feeding = (async () => {
+    try {
+      // Download chunks (64 KiB) are written in pieces of GZIP_IN: each write costs the inflater a turn of
+      // the main thread.
+      let parts: Buffer[] = [];
+      let pending = 0;
+      const flush = async (): Promise<void> => {
+        const piece = parts.length === 1 ? parts[0] : Buffer.concat(parts, pending);
+        parts = [];
+        pending = 0;
+        if (!gz.write(piece)) await writable();
+      };
+      for (;;) {
+        const r = await it.next();
+        if (r.done || stop || gz.destroyed) break;
+        parts.push(r.value);
+        pending += r.value.length;
+        if (pending >= GZIP_IN) await flush();
+      }
+      if (pending > 0 && !stop && !gz.destroyed) await flush();
+      if (!stop && !gz.destroyed) gz.end();
+    } catch (e) {
+      failure ??= e;
+      gz.destroy(e as Error);
+    } finally {
+      // Closes the source (its file or connection) when the loop ended early; a no-op after its end.
+      await it.return?.();
+    }
+  })();
+  gz.on('error', (e) => {
+    failure ??= e;
   });
   try {
-    for await (const chunk of out) yield chunk as Buffer;
+    for await (const chunk of gz) yield chunk as Buffer;
+    await feeding;
   } catch (e) {
     throw wrapLayerError(failure ?? e, what);
   } finally {
-    input.destroy();
-    gz.destroy();
+    // On an early exit the feeder sees `stop` at its next chunk; waiting for it here could mean waiting
+    // for a stalled connection's timeout.
+    stop = true;
+    if (!gz.destroyed) gz.destroy();
   }
   if (failure) throw wrapLayerError(failure, what);
 }
@@ -147,102 +203,202 @@ async function* countAndVerify(source: AsyncIterable<Buffer>, budget: Budget, di
   }
 }
 
-type TarSource = AsyncIterable<Buffer> & NodeJS.EventEmitter & { header: { name: string; type: string; linkname?: string | null; size?: number }; resume(): unknown };
+const BLOCK = 512;
+/** Largest PAX or GNU long-name record accepted: real ones are a few hundred bytes. */
+const MAX_META_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 
-function entryType(t: string): LayerEntry['type'] | undefined {
-  switch (t) {
-    case 'file':
-    case 'contiguous-file':
+/**
+ * Bytes pulled from an async chunk source on demand. Skipping moves an offset through the chunks it
+ * already has and drops the ones it passes; only bytes that are asked for are ever copied.
+ */
+class ChunkReader {
+  private chunk: Buffer = EMPTY;
+  private off = 0;
+  private ended = false;
+
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+
+  /** Makes at least one unread byte available; false at the end of the source. */
+  private async fill(): Promise<boolean> {
+    while (this.off >= this.chunk.length) {
+      if (this.ended) return false;
+      const r = await this.it.next();
+      if (r.done) {
+        this.ended = true;
+        this.chunk = EMPTY;
+        this.off = 0;
+        return false;
+      }
+      this.chunk = r.value;
+      this.off = 0;
+    }
+    return true;
+  }
+
+  /** The next `n` bytes, fewer only at the end of the source. A view into the chunk when it holds them all. */
+  async view(n: number): Promise<Buffer> {
+    if (this.off + n <= this.chunk.length) {
+      const b = this.chunk.subarray(this.off, this.off + n);
+      this.off += n;
+      return b;
+    }
+    return this.copy(n);
+  }
+
+  /** The next `n` bytes in a buffer of their own, fewer only at the end of the source. */
+  async copy(n: number): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      if (!(await this.fill())) return out.subarray(0, got);
+      const k = Math.min(n - got, this.chunk.length - this.off);
+      this.chunk.copy(out, got, this.off, this.off + k);
+      this.off += k;
+      got += k;
+    }
+    return out;
+  }
+
+  /** Passes over `n` bytes; returns how many there were. */
+  async skip(n: number): Promise<number> {
+    let left = n;
+    for (;;) {
+      const avail = this.chunk.length - this.off;
+      if (avail >= left) {
+        this.off += left;
+        return n;
+      }
+      left -= avail;
+      this.off = this.chunk.length;
+      if (!(await this.fill())) return n - left;
+    }
+  }
+
+  /** Reads the source to its end (so that the digests upstream are checked), discarding it. */
+  async drain(): Promise<void> {
+    this.off = this.chunk.length;
+    while (await this.fill()) this.off = this.chunk.length;
+  }
+}
+
+function isZeroBlock(h: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
+  return true;
+}
+
+function typeOf(flag: number, name: string): LayerEntry['type'] | undefined {
+  switch (flag) {
+    case 0: // NUL: pre-POSIX regular file, or a directory when the name ends in a slash
+    case 0x30: // '0'
+      return name.endsWith('/') ? 'dir' : 'file';
+    case 0x37: // '7' contiguous file
       return 'file';
-    case 'directory':
-      return 'dir';
-    case 'symlink':
-      return 'symlink';
-    case 'link':
+    case 0x31: // '1'
       return 'link';
-    case 'character-device':
-    case 'block-device':
-    case 'fifo':
+    case 0x32: // '2'
+      return 'symlink';
+    case 0x35: // '5'
+      return 'dir';
+    case 0x33: // '3' character device
+    case 0x34: // '4' block device
+    case 0x36: // '6' FIFO
       return 'other';
     default:
-      return undefined;
+      return undefined; // global PAX headers, GNU sparse and volume headers: not file system content
   }
 }
 
 /**
- * Parses a tar stream with tar-stream, one entry at a time. The feeder writes into the parser with
- * backpressure; what the consumer does not read is drained before the next entry.
+ * Parses a tar stream one entry at a time: ustar and pre-POSIX headers, PAX `path`, `linkpath` and `size`
+ * records, GNU long names and links, GNU base-256 sizes. Entry content is copied only when `read` is
+ * called; the rest is skipped by moving an offset over the decompressed chunks. The source is read to its
+ * end even after the end-of-archive blocks, so that a digest computed upstream covers the whole blob.
  */
 export async function* tarEntries(source: AsyncIterable<Buffer>, what: string): AsyncGenerator<LayerEntry> {
-  const extract = tarExtract();
-  let feedError: unknown;
   const it = source[Symbol.asyncIterator]();
-  let stop = false;
-  const waitDrain = (): Promise<void> => new Promise((resolve) => {
-    const done = (): void => {
-      extract.off('drain', done);
-      extract.off('close', done);
-      resolve();
-    };
-    extract.on('drain', done);
-    extract.on('close', done);
-  });
-  const feeding = (async () => {
-    try {
-      for (;;) {
-        const r = await it.next();
-        if (r.done || stop) break;
-        if (extract.destroyed) break;
-        if (!extract.write(r.value)) await waitDrain();
-      }
-      if (!stop && !extract.destroyed) extract.end(undefined);
-    } catch (e) {
-      feedError = e;
-      extract.destroy(e as Error);
-    } finally {
-      // Closes the source (and its file or connection) when the loop ended early; a no-op after its end.
-      await it.return?.();
-    }
-  })();
+  const src = new ChunkReader(it);
+  let offset = 0;
+  const bad = (why: string): PalisadeError => new PalisadeError('E_IMAGE_FORMAT', `${what}: not a valid tar archive (${why} at offset ${offset})`);
+  let finished = false;
   try {
-    for await (const raw of extract as unknown as AsyncIterable<TarSource>) {
-      const h = raw.header;
-      const type = entryType(h.type);
+    let pax: Record<string, string> | undefined;
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    for (;;) {
+      const h = await src.view(BLOCK);
+      if (h.length === 0) break; // no end-of-archive blocks: tolerated, as GNU tar does
+      if (h.length < BLOCK) throw bad('unexpected end of data in a header');
+      if (isZeroBlock(h)) {
+        await src.drain();
+        break;
+      }
+      if (!checksumOk(h)) throw bad('bad header checksum');
+      const flag = h[156];
+      let size = numeric(h, 124, 12);
+      if (flag === 0x78 /* x */ || flag === 0x4c /* L */ || flag === 0x4b /* K */) {
+        if (size > MAX_META_BYTES) throw bad(`extended header of ${size} bytes`);
+        const data = await src.copy(size);
+        const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+        if (data.length < size || (await src.skip(pad)) < pad) throw bad('unexpected end of data in an extended header');
+        if (flag === 0x78) pax = { ...pax, ...parsePax(data) };
+        else if (flag === 0x4c) longName = cstring(data, 0, data.length);
+        else longLink = cstring(data, 0, data.length);
+        offset += BLOCK + size + pad;
+        continue;
+      }
+      let name = cstring(h, 0, 100);
+      // POSIX ustar splits long names into a prefix; GNU's magic ("ustar  ") uses that field for times.
+      if (h[257] === 0x75 && h.toString('latin1', 257, 263) === 'ustar\0') {
+        const prefix = cstring(h, 345, 155);
+        if (prefix) name = `${prefix}/${name}`;
+      }
+      if (longName !== undefined) name = longName;
+      if (pax?.path !== undefined) name = pax.path;
+      let linkname = cstring(h, 157, 100);
+      if (longLink !== undefined) linkname = longLink;
+      if (pax?.linkpath !== undefined) linkname = pax.linkpath;
+      if (pax?.size !== undefined) {
+        const n = Number(pax.size);
+        if (!Number.isSafeInteger(n) || n < 0) throw bad(`PAX size ${JSON.stringify(pax.size)}`);
+        size = n;
+      }
+      pax = longName = longLink = undefined;
+      const type = typeOf(flag, name);
+      // Links, folders and devices carry no data whatever their size field says.
+      if (type !== undefined && type !== 'file') size = 0;
+      const padded = size + ((BLOCK - (size % BLOCK)) % BLOCK);
+      offset += BLOCK;
       if (type === undefined) {
-        await drain(raw);
+        if ((await src.skip(padded)) < padded) throw bad('unexpected end of data');
+        offset += padded;
         continue;
       }
       let consumed = false;
       const entry: LayerEntry = {
-        path: h.name,
+        path: name,
         type,
-        linkname: h.linkname ?? undefined,
-        size: h.size ?? 0,
+        linkname: linkname || undefined,
+        size,
         read: async () => {
+          if (consumed) throw new Error(`${what}: ${name} read twice`);
           consumed = true;
-          const chunks: Buffer[] = [];
-          for await (const c of raw) chunks.push(c);
-          return Buffer.concat(chunks);
+          const data = await src.copy(size);
+          if (data.length < size) throw bad(`unexpected end of data in ${name}`);
+          return data;
         },
       };
       yield entry;
-      if (!consumed) await drain(raw);
+      const rest = consumed ? padded - size : padded;
+      if ((await src.skip(rest)) < rest) throw bad(`unexpected end of data in ${name}`);
+      offset += padded;
     }
-    await feeding;
-    if (feedError) throw feedError;
+    finished = true;
   } catch (e) {
-    throw wrapLayerError(feedError ?? e, what);
+    throw wrapLayerError(e, what);
   } finally {
-    // On an early exit the feeder notices `stop` at its next chunk and closes the source then; waiting
-    // for it here could mean waiting for a stalled connection's timeout.
-    stop = true;
-    if (!extract.destroyed) extract.destroy();
-  }
-}
-
-async function drain(s: AsyncIterable<Buffer>): Promise<void> {
-  for await (const _ of s) {
-    // discard
+    // An early exit (an error, or a consumer that stopped) closes the source and its file or connection.
+    if (!finished) await it.return?.();
   }
 }
 

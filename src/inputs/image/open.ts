@@ -76,7 +76,7 @@ export async function openImage(source: ImageSource, opts: OpenImageOptions = {}
     config: backend.config,
     platform: backend.platform,
     layers: backend.layers.map((l) => l.ref),
-    walk: (want) => walkLayers(backend.layers, want, { limits, onWarning: opts.onWarning }),
+    walk: (want) => walkLayers(backend.layers, want, { limits, onWarning: opts.onWarning, onProgress: opts.onProgress }),
     close: () => backend.close(),
   };
 }

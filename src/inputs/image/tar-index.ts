@@ -15,12 +15,14 @@ const BLOCK = 512;
 const MAX_MEMBERS = 100_000;
 const MAX_EXTENDED_HEADER = 1024 * 1024;
 
-function cstring(buf: Buffer, start: number, len: number): string {
+/** A NUL-terminated (or field-long) string of a tar header field. */
+export function cstring(buf: Buffer, start: number, len: number): string {
   const end = buf.indexOf(0, start);
   return buf.toString('utf8', start, end >= start && end < start + len ? end : start + len);
 }
 
-function numeric(buf: Buffer, start: number, len: number): number {
+/** A numeric tar header field: octal text, or GNU base-256. */
+export function numeric(buf: Buffer, start: number, len: number): number {
   if (buf[start] & 0x80) {
     // GNU base-256 for sizes of 8 GiB and more.
     let n = 0;
@@ -31,13 +33,18 @@ function numeric(buf: Buffer, start: number, len: number): number {
   return s === '' ? 0 : parseInt(s, 8);
 }
 
-function checksumOk(h: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+/** True when the header's checksum field matches its bytes (the checksum field counted as spaces). */
+export function checksumOk(h: Buffer): boolean {
+  // Every byte, then the checksum field's own bytes taken back out and counted as spaces; a loop without a
+  // branch, since it runs over every header of every layer.
+  let sum = 8 * 32;
+  for (let i = 0; i < BLOCK; i++) sum += h[i];
+  for (let i = 148; i < 156; i++) sum -= h[i];
   return sum === numeric(h, 148, 8);
 }
 
-function parsePax(data: Buffer): Record<string, string> {
+/** The `key=value` records of a PAX extended header. */
+export function parsePax(data: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
   while (i < data.length) {

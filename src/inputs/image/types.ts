@@ -134,6 +134,18 @@ export interface OpenImageOptions {
   limits?: Partial<ImageLimits>;
   /** Receives non-fatal problems (a dangling link, an entry that escapes the root). */
   onWarning?: (message: string) => void;
+  /** Called as `walk` streams: at the start of each layer, after each entry, and once at the end. */
+  onProgress?: (p: WalkProgress) => void;
+}
+
+/** How far a walk is: `layer` layers fully streamed out of `layers`, and the decompressed bytes so far. */
+export interface WalkProgress {
+  /** Index of the layer being streamed; equal to `layers` when all are done. */
+  layer: number;
+  layers: number;
+  /** Decompressed bytes streamed so far, over all layers. */
+  bytes: number;
+  entries: number;
 }
 
 /** Where an image comes from. A plain string is detected: an existing path, else a registry reference. */

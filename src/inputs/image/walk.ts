@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { LayerRef } from '../../model/package.js';
 import { Budget, layerLabel, type LayerEntry, type LayerReader } from './layer.js';
 import { FsTree, entryComponents, joinPath, pathComponents, type FsNode } from './tree.js';
-import type { ImageFile, ImageLimits, WantFile } from './types.js';
+import type { ImageFile, ImageLimits, WalkProgress, WantFile } from './types.js';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -11,6 +11,7 @@ const OPAQUE = '.wh..wh..opq';
 export interface WalkOptions {
   limits: ImageLimits;
   onWarning?: (message: string) => void;
+  onProgress?: (p: WalkProgress) => void;
 }
 
 /**
@@ -42,10 +43,13 @@ export async function walkLayers(layers: readonly LayerReader[], want: WantFile,
     node.content = await entry.read();
   };
 
+  const progress = (layer: number): void => opts.onProgress?.({ layer, layers: layers.length, bytes: budget.bytes, entries: budget.entries });
   for (const [layerIndex, layer] of layers.entries()) {
     const what = layerLabel(layer.ref);
+    progress(layerIndex);
     for await (const entry of layer.entries(budget)) {
       budget.addEntry(what);
+      progress(layerIndex);
       const parts = entryComponents(entry.path);
       if (parts === null) {
         warn(`${what}: entry "${entry.path}" climbs out of the image root; ignored`);
@@ -113,6 +117,8 @@ export async function walkLayers(layers: readonly LayerReader[], want: WantFile,
       }
     }
   }
+
+  progress(layers.length);
 
   // Final state of every wanted path.
   const found: Array<{ path: string; node: FsNode; resolvedPath?: string }> = [];
