@@ -1,0 +1,154 @@
+import { containersOf, podSpecOf } from '../context.js';
+import type { Detector, DetectorFinding, EventContext } from './detector.js';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** A pg_hba.conf host line with the trust method for an address other than loopback. */
+const HBA_TRUST = /^\s*host\w*\s+\S+\s+\S+\s+(?!127\.|::1\/|::1\s|localhost\s)\S+(\s+\S+)?\s+trust\b/m;
+const WORKLOADS = new Set(['pods', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'replicationcontrollers']);
+const POSTGRES_PORTS = new Set([5432, 5433]);
+
+interface TrustWorkload {
+  ref: string;
+  labels: Record<string, string>;
+  /** Why it trusts everyone: an env variable, or the ConfigMaps whose pg_hba.conf it mounts. */
+  env: string | undefined;
+  configMaps: string[];
+}
+
+interface LoadBalancer {
+  ref: string;
+  selector: Record<string, string>;
+  ports: number[];
+}
+
+function labelsOf(o: Obj, kind: string): Record<string, string> {
+  const meta = kind === 'pods' ? obj(o.metadata) : obj(obj(obj(o.spec).template).metadata);
+  return Object.fromEntries(Object.entries(obj(meta.labels)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
+
+/** POSTGRES_HOST_AUTH_METHOD=trust (official image) or ALLOW_EMPTY_PASSWORD=yes on a Postgres image (Bitnami). */
+function trustEnv(containers: Obj[]): string | undefined {
+  for (const c of containers) {
+    for (const e of Array.isArray(c.env) ? c.env.map(obj) : []) {
+      if (e.name === 'POSTGRES_HOST_AUTH_METHOD' && e.value === 'trust') return 'POSTGRES_HOST_AUTH_METHOD=trust';
+      if (e.name === 'ALLOW_EMPTY_PASSWORD' && str(e.value).toLowerCase() === 'yes' && str(c.image).includes('postgres')) return 'ALLOW_EMPTY_PASSWORD=yes';
+    }
+  }
+  return undefined;
+}
+
+function mountedConfigMaps(podSpec: Obj): string[] {
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes.map(obj) : [];
+  return volumes.map((v) => str(obj(v.configMap).name)).filter((n) => n !== '');
+}
+
+/**
+ * Correlates, within one scan, Postgres workloads that accept passwordless remote logins with the LoadBalancer
+ * Services that select them, whichever comes first in the log:
+ * - a workload (Pod or pod template) with POSTGRES_HOST_AUTH_METHOD=trust, Bitnami's ALLOW_EMPTY_PASSWORD=yes,
+ *   or a mounted ConfigMap whose pg_hba.conf trusts a non-loopback address;
+ * - a LoadBalancer Service in the same namespace whose selector matches the workload's pod labels.
+ * Each (Service, workload) pair is reported once, on the event that completes it. Deletions forget objects.
+ */
+export const exposedPostgresTrustAuth = {
+  id: 'PAL-RT-063',
+  slug: 'exposed-postgres-trust-auth',
+  title: 'Postgres with trust authentication exposed by a load balancer',
+  description:
+    'A LoadBalancer Service selects a Postgres workload that accepts remote logins without a password (trust ' +
+    'authentication in pg_hba.conf, POSTGRES_HOST_AUTH_METHOD=trust, or ALLOW_EMPTY_PASSWORD=yes). Anyone who ' +
+    'reaches the load balancer can log in as any database user. The configuration and the Service are separate ' +
+    'requests: this detector joins them within one scan, in either order.',
+  severity: 'high',
+  mitre: { tactics: ['TA0001'], techniques: ['T1133', 'T1078'] },
+  nextSteps: [
+    'Restrict the Service (internal load balancer, loadBalancerSourceRanges) at once, then replace trust with scram-sha-256.',
+    'Check the database logs for connections from outside your networks since the Service was exposed.',
+  ],
+  enabled: true,
+  tags: ['correlation'],
+  equivalents: { defender: ['K8S_ExposedPostgresTrustAuth'] },
+  match: { verbs: ['create', 'update', 'patch', 'delete'], resources: ['services', 'configmaps', ...WORKLOADS] },
+  start() {
+    const trustConfigMaps = new Set<string>();
+    const workloads = new Map<string, TrustWorkload>();
+    const balancers = new Map<string, LoadBalancer>();
+    const reported = new Set<string>();
+
+    const isTrusted = (w: TrustWorkload, ns: string) => w.env !== undefined || w.configMaps.some((cm) => trustConfigMaps.has(`${ns}/${cm}`));
+    const why = (w: TrustWorkload, ns: string) => w.env ?? `pg_hba.conf trust in configmap ${w.configMaps.filter((cm) => trustConfigMaps.has(`${ns}/${cm}`)).join(', ')}`;
+    const pair = (lb: LoadBalancer, w: TrustWorkload, ns: string): DetectorFinding[] => {
+      const key = `${lb.ref}|${w.ref}`;
+      if (reported.has(key) || !isTrusted(w, ns) || !selects(lb.selector, w.labels)) return [];
+      reported.add(key);
+      return [{ output: `LoadBalancer service ${lb.ref} (ports ${lb.ports.join(', ') || '<none>'}) exposes Postgres ${w.ref}, which trusts remote logins (${why(w, ns)})` }];
+    };
+
+    return {
+      observe(ctx: EventContext): DetectorFinding[] {
+        if (ctx.stage !== 'ResponseComplete') return [];
+        const code = (ctx.responseStatus as { code: number }).code;
+        if (code < 200 || code >= 300) return [];
+        const t = ctx.target as { resource: string; subresource: string; namespace: string; name: string; ref: string };
+        if (t.subresource !== '' || t.namespace === '') return [];
+        const key = `${t.namespace}/${t.resource}/${t.name}`;
+        const inNamespace = (k: string) => k.startsWith(`${t.namespace}/`);
+        if (ctx.verb === 'delete') {
+          workloads.delete(key);
+          balancers.delete(key);
+          trustConfigMaps.delete(`${t.namespace}/${t.name}`);
+          return [];
+        }
+        const o = ctx.object as Obj;
+        const out: DetectorFinding[] = [];
+        if (t.resource === 'configmaps') {
+          const data = obj(o.data);
+          const trusts = Object.values(data).some((v) => typeof v === 'string' && HBA_TRUST.test(v));
+          // A patch without data says nothing about pg_hba.conf: keep what we knew.
+          if (Object.keys(data).length === 0 && ctx.verb === 'patch') return [];
+          if (trusts) trustConfigMaps.add(`${t.namespace}/${t.name}`);
+          else trustConfigMaps.delete(`${t.namespace}/${t.name}`);
+          if (trusts) for (const [wk, w] of workloads) if (inNamespace(wk) && w.configMaps.includes(t.name)) for (const [lk, lb] of balancers) if (inNamespace(lk)) out.push(...pair(lb, w, t.namespace));
+          return out;
+        }
+        if (t.resource === 'services') {
+          const spec = obj(o.spec);
+          if (spec.type !== 'LoadBalancer') {
+            balancers.delete(key);
+            return [];
+          }
+          const ports = (Array.isArray(spec.ports) ? spec.ports.map(obj) : []).map((p) => Number(p.port)).filter((p) => Number.isFinite(p));
+          const selector = Object.fromEntries(Object.entries(obj(spec.selector)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+          // A patch body (logged without the response) may carry only the changed fields: keep the rest.
+          const before = balancers.get(key);
+          const lb = { ref: t.ref, selector: Object.keys(selector).length > 0 ? selector : (before?.selector ?? {}), ports: ports.length > 0 ? ports : (before?.ports ?? []) };
+          balancers.set(key, lb);
+          for (const [wk, w] of workloads) if (inNamespace(wk)) out.push(...pair(lb, w, t.namespace));
+          return out;
+        }
+        if (!WORKLOADS.has(t.resource)) return [];
+        // The resulting object, not the request: a patch body holds only what changed.
+        const podSpec = podSpecOf(o);
+        const containers = containersOf(podSpec);
+        if (containers.length === 0) return [];
+        const isPostgres = containers.some((c) => str(c.image).includes('postgres')) || containers.some((c) => (Array.isArray(c.ports) ? c.ports.map(obj) : []).some((p) => POSTGRES_PORTS.has(Number(p.containerPort))));
+        if (!isPostgres) {
+          workloads.delete(key);
+          return [];
+        }
+        const w: TrustWorkload = { ref: `${t.resource} ${t.ref}`, labels: labelsOf(o, t.resource), env: trustEnv(containers), configMaps: mountedConfigMaps(podSpec) };
+        workloads.set(key, w);
+        for (const [lk, lb] of balancers) if (inNamespace(lk)) out.push(...pair(lb, w, t.namespace));
+        return out;
+      },
+    };
+  },
+} satisfies Detector;
