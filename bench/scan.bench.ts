@@ -7,7 +7,7 @@
  *
  * - the baseline: js-yaml `loadAll` over the same file texts, already in memory (parse only);
  * - Palisade: the code path of `palisade scan` (walk and read the files, parse, evaluate every check of
- *   the registry, build the report), then rendering that report as JSON, timed apart.
+ *   the registry, build the report), then writing that report as JSON to a file, timed apart.
  *
  * Times come from children that warm up first (on a separate 1k corpus) and take the median of several
  * repetitions for small cases; peak RSS comes from children that run once, cold, as the CLI does, so that
@@ -17,7 +17,8 @@
  * corpus next to the Palisade CLI, all as whole processes writing JSON.
  *
  * Options: `--cases 1000,10000` `--seed 42` `--reps 5` `--no-peers` `--keep` (keep the corpus folders)
- * `--profile <dir>` (write a V8 CPU profile of one Palisade scan per case into dir).
+ * `--profile <dir>` (write a V8 CPU profile of one Palisade scan per case into dir) `--threads <n>` (worker
+ * threads of the scan; 0 scans on one thread; default as the CLI: cores - 1).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -48,8 +49,8 @@ const NOW = new Date('2026-01-15T12:00:00Z');
  */
 type ChildJob =
   | { mode: 'yaml'; dir: string; warmDir: string; reps: number; warmups: number }
-  | { mode: 'scan'; dir: string; warmDir: string; reps: number; warmups: number; profileDir?: string }
-  | { mode: 'scan-memory'; dir: string };
+  | { mode: 'scan'; dir: string; warmDir: string; reps: number; warmups: number; profileDir?: string; threads?: number }
+  | { mode: 'scan-memory'; dir: string; threads?: number };
 
 interface ChildResult {
   medianMs: number;
@@ -61,7 +62,7 @@ interface ChildResult {
   findings?: number;
   errors?: number;
   checks?: number;
-  /** Phase split of one more run (scan only): read+parse, evaluate, report. */
+  /** Phase split of one more run (scan only), each phase alone on one thread: read+parse, evaluate, report. */
   phases?: { readParseMs: number; evaluateMs: number; reportMs: number };
   json?: { ms: number; bytes: number; peakRss: number } | { error: string; peakRss: number };
 }
@@ -110,28 +111,40 @@ async function runYaml(job: Extract<ChildJob, { mode: 'yaml' }>): Promise<ChildR
   return { medianMs: median(times), timesMs: times, peakRss: process.resourceUsage().maxRSS * 1024, resources: docs, documents: docs };
 }
 
-async function loadScan() {
+async function loadScan(threads: number | undefined) {
   const { scanManifests } = await import('../src/app/scan.js');
   const { configSchema } = await import('../src/model/config.js');
   const config = configSchema.parse(BENCH_CONFIG);
-  return { config, scan: (dir: string) => scanManifests({ paths: [dir], config, configFile: 'palisade.yaml', now: NOW }) };
+  const th = threads === undefined ? undefined : { threads };
+  return { config, scan: (dir: string) => scanManifests({ paths: [dir], config, configFile: 'palisade.yaml', now: NOW, threads: th }) };
 }
 
-/** One cold scan and its JSON rendering: peak memory of what `palisade scan -o json` does. */
+/** One cold scan and its JSON rendering: peak memory of what `palisade scan -o json --output-file` does. */
 async function runScanMemory(job: Extract<ChildJob, { mode: 'scan-memory' }>): Promise<ChildResult> {
-  const { renderJson } = await import('../src/report/json.js');
-  const { scan } = await loadScan();
+  const { renderJsonChunks } = await import('../src/report/json.js');
+  const { closeSync, openSync, writeSync } = await import('node:fs');
+  const { scan } = await loadScan(job.threads);
   const t0 = performance.now();
   const report = await scan(job.dir);
   const ms = performance.now() - t0;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   let json: ChildResult['json'];
+  const out = join(tmpdir(), `palisade-bench-${process.pid}.json`);
   try {
+    // As the CLI writes it: piece by piece into the output file.
     const j0 = performance.now();
-    const text = renderJson(report);
-    json = { ms: performance.now() - j0, bytes: Buffer.byteLength(text), peakRss: process.resourceUsage().maxRSS * 1024 };
+    let bytes = 0;
+    const fd = openSync(out, 'w');
+    try {
+      for (const piece of renderJsonChunks(report)) bytes += writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+    json = { ms: performance.now() - j0, bytes, peakRss: process.resourceUsage().maxRSS * 1024 };
   } catch (e) {
     json = { error: (e as Error).message, peakRss: process.resourceUsage().maxRSS * 1024 };
+  } finally {
+    rmSync(out, { force: true });
   }
   const summary = report.summary;
   return { medianMs: ms, timesMs: [ms], peakRss, resources: summary.resources, findings: summary.findings, errors: summary.errors, checks: summary.checks, json };
@@ -144,7 +157,7 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
   const { resolveParameters } = await import('../src/misconfig/parameters.js');
   const { controlsByCheck } = await import('../src/compliance/frameworks.js');
   const { loadFrameworks } = await import('../src/app/content.js');
-  const { config, scan } = await loadScan();
+  const { config, scan } = await loadScan(job.threads);
 
   for (let i = 0; i < job.warmups; i++) await scan(job.warmDir);
   const times: number[] = [];
@@ -159,9 +172,10 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
   const summary = report!.summary;
   report = undefined;
 
-  // Phase split, once more, through the same functions scanManifests calls.
+  // Phase split, once more, through the functions scanManifests calls, each phase alone on this thread
+  // (the scan itself overlaps them on several threads).
   const t0 = performance.now();
-  const manifests = await readManifests([job.dir]);
+  const manifests = await readManifests([job.dir], undefined, undefined, { threads: 0 });
   const t1 = performance.now();
   const checks = selectChecks(config, undefined, undefined);
   const controls = controlsByCheck(loadFrameworks());
@@ -200,6 +214,7 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
 
 async function child(job: ChildJob): Promise<void> {
   const result = job.mode === 'yaml' ? await runYaml(job) : job.mode === 'scan' ? await runScan(job) : await runScanMemory(job);
+  // (exit at once: worker threads of the scan are idle, not worth a clean shutdown)
   process.send!(result, () => process.exit(0));
 }
 
@@ -316,8 +331,10 @@ async function main(): Promise<void> {
       'no-peers': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
+  const threads = values.threads !== undefined ? Number(values.threads) : undefined;
   const cases = values.cases.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
   const seed = Number(values.seed);
   const repsOverride = values.reps !== undefined ? Number(values.reps) : undefined;
@@ -338,17 +355,17 @@ async function main(): Promise<void> {
       const warmups = 3;
       const yaml = await runChild({ mode: 'yaml', dir: corpus.dir, warmDir: warm.dir, reps, warmups });
       const yamlMem = await runChild({ mode: 'yaml', dir: corpus.dir, warmDir: corpus.dir, reps: 1, warmups: 0 });
-      const scan = await runChild({ mode: 'scan', dir: corpus.dir, warmDir: warm.dir, reps, warmups, profileDir: values.profile });
-      const scanMem = await runChild({ mode: 'scan-memory', dir: corpus.dir });
+      const scan = await runChild({ mode: 'scan', dir: corpus.dir, warmDir: warm.dir, reps, warmups, profileDir: values.profile, threads });
+      const scanMem = await runChild({ mode: 'scan-memory', dir: corpus.dir, threads });
       rows.push({ n, scan, yaml });
       const usPer = (r: ChildResult) => ((r.medianMs * 1000) / n).toFixed(0);
       const rate = (r: ChildResult) => Math.round(n / (r.medianMs / 1000));
       const j = scanMem.json!;
-      const jsonPart = 'error' in j ? `-o json: ${j.error}` : `-o json render ${fmtS(j.ms)}, ${fmtMB(j.bytes)}, peak RSS ${fmtMB(j.peakRss)}`;
+      const jsonPart = 'error' in j ? `-o json: ${j.error}` : `-o json to a file ${fmtS(j.ms)}, ${fmtMB(j.bytes)}, peak RSS ${fmtMB(j.peakRss)}`;
       const ph = scan.phases!;
       console.log(
         `case ${label(n).padStart(4)}: ${n} resources, ${corpus.files.length} files, ${fmtMB(corpus.bytes)}, ${corpus.lines} lines | ` +
-          `palisade ${fmtS(scan.medianMs)} (${rate(scan)} res/s, ${usPer(scan)} µs/res, peak RSS ${fmtMB(scanMem.peakRss)}; read+parse ${fmtS(ph.readParseMs)}, evaluate ${fmtS(ph.evaluateMs)}, report ${fmtS(ph.reportMs)}) | ` +
+          `palisade ${fmtS(scan.medianMs)} (${rate(scan)} res/s, ${usPer(scan)} µs/res, peak RSS ${fmtMB(scanMem.peakRss)}; one thread per phase: read+parse ${fmtS(ph.readParseMs)}, evaluate ${fmtS(ph.evaluateMs)}, report ${fmtS(ph.reportMs)}) | ` +
           `js-yaml loadAll ${fmtS(yaml.medianMs)} (${rate(yaml)} res/s, ${usPer(yaml)} µs/res, peak RSS ${fmtMB(yamlMem.peakRss)}) | ` +
           `ratio ${(scan.medianMs / yaml.medianMs).toFixed(2)} | ${scan.checks} checks, ${scan.findings} findings, ${scan.errors} errors | ${jsonPart} | median of ${reps}`,
       );

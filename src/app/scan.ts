@@ -1,4 +1,5 @@
-import { readManifests, type ManifestSet } from '../inputs/manifests/read.js';
+import { readManifestsShared, type ManifestSet, type SharedRead } from '../inputs/manifests/read.js';
+import { WorkerLostError, type ThreadOptions } from '../inputs/manifests/threads.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../inputs/manifests/parse.js';
 import { PalisadeError } from '../model/errors.js';
 import { SCAN_REPORT_SCHEMA, type CheckSummary, type ScanReport } from '../model/report.js';
@@ -7,12 +8,13 @@ import type { PalisadeConfig } from '../model/config.js';
 import { controlsByCheck, frameworkCheckIds, summarizeFramework, type CheckVerdict } from '../compliance/frameworks.js';
 import type { Check } from '../misconfig/check.js';
 import { ALL_CHECKS } from '../misconfig/checks/index.js';
-import { evaluate, type EngineResult } from '../misconfig/engine.js';
+import { Evaluation, type EngineOptions, type EngineResult, type ExportedResults } from '../misconfig/engine.js';
 import { resolveCheckRef } from '../misconfig/exemptions.js';
 import { resolveParameters } from '../misconfig/parameters.js';
 import { checkInfo } from './catalogue.js';
 import { loadConfig } from './config.js';
 import { loadFrameworks, toolVersion } from './content.js';
+import { SCAN_WORKER, scanWorkerContext } from './scan-threads.js';
 
 export interface ScanOptions {
   paths: string[];
@@ -30,6 +32,8 @@ export interface ScanOptions {
   now?: Date;
   limits?: ParseLimits;
   onFile?: (file: string, done: number, total: number) => void;
+  /** Reading on worker threads (default: when there are many files); the report is the same either way. */
+  threads?: ThreadOptions;
 }
 
 /** Picks the checks a scan runs: config enabled/disabled, --check and --framework. */
@@ -47,6 +51,33 @@ export function selectChecks(config: PalisadeConfig, only: string[] | undefined,
   return ALL_CHECKS.filter((c) => !disabled.has(c.id) && (!enabled || enabled.has(c.id)) && (!onlySet || onlySet.has(c.id)) && (!frameworkIds || frameworkIds.has(c.id)));
 }
 
+/**
+ * Reads the input and evaluates every check on it. Each chunk of files is evaluated as soon as it is
+ * read, while other threads read the rest: a worker thread runs the per-resource checks on what it reads
+ * and keeps the objects, this thread takes in its finished results and sends it the objects it read
+ * itself, and at the end the worker runs what needs the whole input (checks that read other resources)
+ * and this thread assembles everything in input order.
+ */
+async function readAndEvaluate(opts: ScanOptions, engine: EngineOptions, threaded: boolean): Promise<{ read: SharedRead; result: EngineResult }> {
+  const evaluation = new Evaluation(engine);
+  const context = threaded ? scanWorkerContext(engine) : undefined;
+  const threads = threaded ? opts.threads : { ...opts.threads, threads: 0 };
+  const read = await readManifestsShared(opts.paths, opts.limits ?? DEFAULT_LIMITS, opts.onFile, {
+    ...threads,
+    worker: context && { script: SCAN_WORKER, context, share: true },
+    onResources: (resources, extra, byWorker, shared) => {
+      if (byWorker && extra !== undefined) {
+        evaluation.importResults(resources, extra as ExportedResults);
+        return undefined;
+      }
+      evaluation.add(resources);
+      return shared ? evaluation.handOver(resources) : undefined;
+    },
+  });
+  if (read.final !== undefined) evaluation.importDeferred(read.set.resources, read.final as ExportedResults);
+  return { read, result: evaluation.finish(read.set.resources) };
+}
+
 /** Scans manifests end to end: read, evaluate, summarise. */
 export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
   const loaded = opts.config ? { config: opts.config, file: opts.configFile } : loadConfig(opts.configFile);
@@ -58,9 +89,8 @@ export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
     if (!framework) throw new PalisadeError('E_USAGE', `unknown framework "${opts.framework}"; known: ${frameworks.map((f) => f.id).join(', ')}`);
   }
   const checks = selectChecks(config, opts.only, framework ? frameworkCheckIds(framework) : undefined);
-  const manifests = await readManifests(opts.paths, opts.limits ?? DEFAULT_LIMITS, opts.onFile);
   const controls = controlsByCheck(frameworks);
-  const result = evaluate(manifests.resources, {
+  const engine: EngineOptions = {
     checks,
     params: resolveParameters(config.parameters),
     controls,
@@ -68,8 +98,18 @@ export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
     configExemptions: config.exemptions,
     configFile: loaded.file ?? 'palisade.yaml',
     annotationExemptions: opts.disallowAnnotationExemptions || !config.annotationExemptions.enabled ? 'off' : config.annotationExemptions.foreign ? 'on' : 'own-only',
-    now: opts.now,
-  });
+    now: opts.now ?? new Date(),
+  };
+  let read: SharedRead;
+  let result: EngineResult;
+  try {
+    ({ read, result } = await readAndEvaluate(opts, engine, true));
+  } catch (e) {
+    if (!(e instanceof WorkerLostError)) throw e;
+    // The worker that held the objects is gone: read and evaluate everything again, on this thread.
+    ({ read, result } = await readAndEvaluate(opts, engine, false));
+  }
+  const manifests = read.set;
   const report = buildReport(opts.paths, manifests, result, checks, controls, opts.now ?? new Date(), loaded.file);
   if (opts.includeApplied) for (const c of report.checks) c.appliedTo = result.outcomes.get(c.id)!.applied;
   const byCheck = verdicts(result);

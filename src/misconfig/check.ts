@@ -27,6 +27,12 @@ export interface CheckResult {
 
 /** A check: catalogue data plus the code that evaluates it. One file each under checks/. */
 export interface Check extends Omit<CheckInfo, 'frameworks'> {
+  /**
+   * The check reads other resources (`inventory`): it runs once the whole input is known, while the
+   * others run on each file as soon as it is read. (A check that reads the inventory without saying so
+   * is put off too, at the cost of a wasted first call.)
+   */
+  crossResource?: true;
   /** Narrows `kinds` further (e.g. only Services of type LoadBalancer). Not applying means not counted. */
   appliesTo?(ctx: CheckContext): boolean;
   /** Returns one result per failure; an empty array means the resource passes. */

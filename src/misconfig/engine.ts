@@ -1,15 +1,18 @@
-import type { ExemptedFinding, ExemptionIssue, Finding, ControlRef } from '../model/finding.js';
+import type { ExemptedFinding, ExemptionIssue, Finding, ControlRef, SuggestedFix } from '../model/finding.js';
 import type { InputError } from '../model/errors.js';
-import { formatPath } from '../model/path.js';
-import { toRef, type Resource } from '../model/resource.js';
+import { formatPath, type FieldPath, type Segment } from '../model/path.js';
+import { toRef, type Location, type Resource, type ResourceRef } from '../model/resource.js';
 import type { Severity } from '../model/severity.js';
 import type { ConfigExemption } from '../model/config.js';
-import type { Check, CheckContext } from './check.js';
-import { annotationExemptions, buildPeerIndex, configExemptions, exemptionCovers, exemptionIssues, type Exemption } from './exemptions.js';
+import type { Check, CheckContext, CheckResult } from './check.js';
+import { annotationExemptions, buildPeerIndex, configExemptions, exemptionCovers, exemptionIssues, type AnnotationParseResult, type Exemption, type PeerIndex } from './exemptions.js';
 import { Inventory } from './inventory.js';
 import { resolveParameters, type ResolvedParameters } from './parameters.js';
-import { POD_KINDS } from './pod-view.js';
+import { POD_KINDS, podViewOf, type PodView } from './pod-view.js';
 import { secureScore, type Score } from './score.js';
+import { MARK, ResultReader, ResultWriter, type DataSlot, type ExportedExemption, type ExportedResults } from './transfer.js';
+
+export type { ExportedResults } from './transfer.js';
 
 /** Inputs of one evaluation. Everything the engine needs is passed in: it does no I/O. */
 export interface EngineOptions {
@@ -28,10 +31,18 @@ export interface EngineOptions {
 /** A check with what the evaluation loop needs about it, resolved once per evaluation. */
 interface PlannedCheck {
   check: Check;
+  /** The check's functions, read once: reading them from 110 differently shaped check objects is slow. */
+  appliesTo: Check['appliesTo'];
+  evaluate: Check['evaluate'];
   outcome: CheckOutcome;
   /** Targets only pod-bearing kinds. */
   podOnly: boolean;
-  frameworks: ControlRef[] | undefined;
+  frameworks: ControlRef[];
+  /**
+   * Reads other resources: evaluated only once the whole input is known. Declared by the check, or learnt
+   * when it touches the inventory early, so that a check is never judged on part of the input.
+   */
+  crossResource: boolean;
 }
 
 /** Per-check outcome, for scores, JUnit and framework summaries. */
@@ -55,127 +66,615 @@ export interface EngineResult {
   resourcesEvaluated: number;
 }
 
+/** What one check did on one resource. */
+type Slot = typeof NOT_APPLIED | typeof DEFERRED | DataSlot;
+
+const NOT_APPLIED = 0;
+/** Not evaluated yet: the check reads other resources, so it runs once the whole input is known. */
+const DEFERRED = 1;
+/** Applied and passed (shared: most slots are this one). */
+const PASSED: Slot = { findings: [], exempted: [] };
+
+/** Slots that carry no data, stored as one byte each (see ResourceRecord). */
+const SLOT_CODE = { NOT_APPLIED: 0, DEFERRED: 1, PASSED: 2, DATA: 3 } as const;
+
+/** What evaluating one resource produced, kept until the results are assembled in input order. */
+interface ResourceRecord {
+  resource: Resource;
+  /** The pod view, when built already (records evaluated in another thread come without). */
+  pod: PodView | undefined | typeof UNKNOWN_POD;
+  run: PlannedCheck[];
+  /**
+   * Slot i of the run is `codes[offset + i]`, in the evaluation's shared byte table; for DATA, the next
+   * entry of `data`. (An array of slots per resource made most of what a large scan kept between
+   * reading a file and the end of the input.)
+   */
+  offset: number;
+  data: DataSlot[];
+  local: Exemption[];
+  issues: ExemptionIssue[];
+  ref: ResourceRef | undefined;
+}
+
+const UNKNOWN_POD = Symbol('pod view not built');
+
+/** A formatted path prefix and the longer ones seen so far. */
+interface PathNode {
+  text: string;
+  /** The path itself, shared by every fix that edits it. */
+  segments: FieldPath | undefined;
+  children: Map<Segment, PathNode> | undefined;
+}
+
 /**
- * Runs every check on every resource it targets. Pod-bearing resources owned by a controller that is
- * also in the input (ReplicaSets of a Deployment, Pods of a ReplicaSet in `kubectl get all` output) are
- * reported once, on the owner.
+ * Formatted field paths (`spec.template.spec.containers[0].image`), one string per distinct path and
+ * evaluation: tens of thousands of findings point at a few thousand distinct fields, and building the
+ * text piece by piece for each of them made most of the memory the findings of a large scan held.
  */
-export function evaluate(resources: readonly Resource[], opts: EngineOptions): EngineResult {
-  const now = opts.now ?? new Date();
-  const params = opts.params ?? resolveParameters(undefined);
-  const inventory = new Inventory(resources);
-  const peers = buildPeerIndex(opts.checks);
-  const outcomes = new Map<string, CheckOutcome>();
-  for (const c of opts.checks) {
-    outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
+class PathTexts {
+  private readonly root: PathNode = { text: '', segments: undefined, children: undefined };
+  private readonly byText = new Map<string, string>();
+
+  /** One string per distinct text, for paths formatted elsewhere. */
+  intern(text: string): string {
+    let t = this.byText.get(text);
+    if (t === undefined) this.byText.set(text, (t = text));
+    return t;
   }
-  // Everything the loop needs per check, looked up once rather than once per resource.
-  const podKinds = new Set(POD_KINDS);
-  const planned = new Map<Check, PlannedCheck>();
-  for (const c of opts.checks) {
-    if (planned.has(c)) continue;
-    planned.set(c, { check: c, outcome: outcomes.get(c.id)!, podOnly: c.kinds.every((k) => podKinds.has(k)), frameworks: opts.controls?.get(c.id) });
+
+  get(path: FieldPath): string {
+    return this.node(path).text;
   }
-  const byKind = new Map<string, PlannedCheck[]>();
-  const wildcard: PlannedCheck[] = [];
-  for (const c of opts.checks) {
-    const p = planned.get(c)!;
-    if (c.kinds.includes('*')) wildcard.push(p);
-    for (const k of c.kinds) {
-      if (k === '*') continue;
-      let l = byKind.get(k);
-      if (!l) byKind.set(k, (l = []));
-      l.push(p);
+
+  /** An array equal to `path`, the same one for every equal path. */
+  segments(path: FieldPath): FieldPath {
+    const node = this.node(path);
+    return (node.segments ??= Object.freeze(path.slice()));
+  }
+
+  private node(path: FieldPath): PathNode {
+    let node = this.root;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      let next = node.children?.get(seg);
+      if (next === undefined) {
+        next = { text: flat(formatPath(path.slice(0, i + 1))), segments: undefined, children: undefined };
+        (node.children ??= new Map()).set(seg, next);
+      }
+      node = next;
     }
+    return node;
   }
-  const runs = new Map<string, PlannedCheck[]>();
-  const runFor = (kind: string): PlannedCheck[] => {
-    let run = runs.get(kind);
+}
+
+let _flatSink = 0;
+
+/**
+ * The string, stored flat: text built by concatenation is a tree of pieces until something reads it
+ * whole, and kept that way in thousands of findings it takes several times its length in memory.
+ */
+function flat(s: string): string {
+  // Converting to a number reads the string whole, which flattens it in place.
+  _flatSink ^= (s as unknown as number) | 0;
+  return s;
+}
+
+/** Thrown by the inventory that per-resource evaluation sees: the check must wait for the whole input. */
+const NEEDS_INVENTORY = Symbol('needs the whole input');
+
+/** Stands in for the inventory before the whole input is known: any use defers the check. */
+const PENDING_INVENTORY = new Proxy({} as Inventory, {
+  get() {
+    throw NEEDS_INVENTORY;
+  },
+});
+
+/**
+ * One evaluation, fed incrementally. {@link add} evaluates resources as they arrive (in any order, while
+ * the rest of the input is still being read): every check runs on them except those that read other
+ * resources, which wait. {@link finish} then builds the inventory of the whole input, runs the waiting
+ * checks, and assembles every result in input order, so the outcome is the same whatever the order and
+ * grouping of the `add` calls, and the same as {@link evaluate}.
+ *
+ * Pod-bearing resources owned by a controller that is also in the input (ReplicaSets of a Deployment,
+ * Pods of a ReplicaSet in `kubectl get all` output) are reported once, on the owner; resources that name
+ * an owner therefore wait for `finish` too.
+ */
+export class Evaluation {
+  private readonly opts: EngineOptions;
+  private readonly now: Date;
+  private readonly params: ResolvedParameters;
+  private readonly peers: PeerIndex;
+  private readonly outcomes = new Map<string, CheckOutcome>();
+  private readonly byKind = new Map<string, PlannedCheck[]>();
+  private readonly wildcard: PlannedCheck[] = [];
+  private readonly runs = new Map<string, PlannedCheck[]>();
+  private readonly cfg: AnnotationParseResult;
+  private readonly annotationMode: 'on' | 'own-only' | 'off';
+  private readonly records = new Map<Resource, ResourceRecord>();
+  private readonly paths = new PathTexts();
+  /** What waits for the whole input, for evaluateDeferred: whole resources, or some of their slots. */
+  private readonly pending = new Map<Resource, 'waits' | { slots: number[]; local: Exemption[] }>();
+  /** Resources reported on their owner, as another thread found (importDeferred). */
+  private readonly owned = new Set<Resource>();
+  /** importDeferred brought everything that waited: finish evaluates nothing. */
+  private deferredDone = false;
+  /** Slot codes of every record (see ResourceRecord). */
+  private codes = new Uint8Array(64 * 1024);
+  private codesUsed = 0;
+  private finished = false;
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? new Date();
+    this.params = opts.params ?? resolveParameters(undefined);
+    this.peers = buildPeerIndex(opts.checks);
+    for (const c of opts.checks) {
+      this.outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
+    }
+    // Everything the loop needs per check, looked up once rather than once per resource.
+    const podKinds = new Set(POD_KINDS);
+    const planned = new Map<Check, PlannedCheck>();
+    for (const c of opts.checks) {
+      if (planned.has(c)) continue;
+      planned.set(c, { check: c, appliesTo: c.appliesTo, evaluate: c.evaluate, outcome: this.outcomes.get(c.id)!, podOnly: c.kinds.every((k) => podKinds.has(k)), frameworks: opts.controls?.get(c.id) ?? [], crossResource: c.crossResource === true });
+    }
+    for (const c of opts.checks) {
+      const p = planned.get(c)!;
+      if (c.kinds.includes('*')) this.wildcard.push(p);
+      for (const k of c.kinds) {
+        if (k === '*') continue;
+        let l = this.byKind.get(k);
+        if (!l) this.byKind.set(k, (l = []));
+        l.push(p);
+      }
+    }
+    this.cfg = configExemptions(opts.configExemptions ?? [], opts.checks, this.now, opts.configFile ?? 'palisade.yaml');
+    this.annotationMode = opts.annotationExemptions ?? 'on';
+  }
+
+  private runFor(kind: string): PlannedCheck[] {
+    let run = this.runs.get(kind);
     if (!run) {
-      const candidates = byKind.get(kind);
-      run = candidates ? (wildcard.length > 0 ? [...candidates, ...wildcard] : candidates) : wildcard;
-      runs.set(kind, run);
+      const candidates = this.byKind.get(kind);
+      run = candidates ? (this.wildcard.length > 0 ? [...candidates, ...this.wildcard] : candidates) : this.wildcard;
+      this.runs.set(kind, run);
     }
     return run;
-  };
-  const cfg = configExemptions(opts.configExemptions ?? [], opts.checks, now, opts.configFile ?? 'palisade.yaml');
-  const allExemptions: Exemption[] = [...cfg.exemptions];
-  const issues: ExemptionIssue[] = [...cfg.issues];
-  const findings: Finding[] = [];
-  const exempted: ExemptedFinding[] = [];
-  const errors: InputError[] = [];
-  const annotationMode = opts.annotationExemptions ?? 'on';
-  let evaluated = 0;
+  }
 
-  for (const resource of resources) {
-    const pod = inventory.podView(resource);
-    if (pod && inventory.hasOwnerInInput(resource)) continue;
-    evaluated++;
-    const ctx: CheckContext = { resource, object: resource.object, pod, inventory, params };
-    let local: Exemption[] = [];
-    if (annotationMode !== 'off') {
-      const parsed = annotationExemptions(resource, pod, opts.checks, peers, annotationMode === 'on', now);
-      local = parsed.exemptions;
-      allExemptions.push(...local);
-      issues.push(...parsed.issues);
-    } else {
-      const parsed = annotationExemptions(resource, pod, opts.checks, peers, true, now);
-      for (const x of parsed.exemptions) {
-        issues.push({ kind: 'disallowed', origin: x.origin, source: x.source, checks: x.written, reason: x.reason, message: `${resource.id}: in-manifest exemption for ${x.written.join(', ')} ignored (annotation exemptions are disallowed)` });
-      }
+  /** Evaluates what can be evaluated of these resources before the whole input is known. */
+  add(resources: Iterable<Resource>): void {
+    if (this.finished) throw new Error('Evaluation.add after finish');
+    for (const r of resources) {
+      // Whether its owner is in the input is known only at the end.
+      if (namesOwner(r)) continue;
+      this.records.set(r, this.record(r, podViewOf(r.object), PENDING_INVENTORY));
     }
-    for (const { check, outcome, podOnly, frameworks } of runFor(resource.kind)) {
-      // A pod-bearing resource without a pod spec (a CronJob with `jobTemplate.spec: null`) has nothing for pod checks to judge.
-      if (!pod && podOnly) continue;
-      if (check.appliesTo && !check.appliesTo(ctx)) continue;
-      outcome.applied.push(resource.id);
-      let results;
-      try {
-        results = check.evaluate(ctx);
-      } catch (e) {
-        errors.push({ code: 'E_CHECK_CRASH', file: resource.source.file, line: resource.source.line, message: `check ${check.id} (${check.slug}) failed on ${resource.id}: ${(e as Error).message}` });
-        continue;
+  }
+
+  /**
+   * Completes the evaluation. `resources` is the whole input in input order: every resource passed to
+   * {@link add} must be among them, and those not passed yet are evaluated here.
+   */
+  finish(resources: readonly Resource[]): EngineResult {
+    if (this.finished) throw new Error('Evaluation.finish called twice');
+    this.finished = true;
+    const records = this.records;
+    // Built only if something is left to evaluate (never after importDeferred, which may come without objects).
+    let inventory: Inventory | undefined;
+    const inventoryOf = () => {
+      if (!inventory) {
+        if (this.deferredDone) throw new Error('Evaluation.finish: a result is missing after importDeferred');
+        const podViews = new Map<Resource, PodView | undefined>();
+        for (const [r, rec] of records) if (rec.pod !== UNKNOWN_POD) podViews.set(r, rec.pod);
+        inventory = new Inventory(resources, podViews);
       }
-      for (const res of results) {
-        const finding: Finding = {
-          checkId: check.id,
-          slug: check.slug,
-          title: check.title,
-          severity: outcome.severity,
-          category: check.category,
-          message: res.message,
-          resource: toRef(resource),
-          resourceId: resource.id,
-          path: formatPath(res.path),
-          location: resource.source.locate(res.path),
-          remediation: check.remediation,
-          frameworks: frameworks ?? [],
-        };
-        if (res.container !== undefined) finding.container = res.container;
-        if (res.fix) finding.fix = res.fix;
-        const ex = findExemption(local, cfg.exemptions, check.id, resource, res.container);
-        if (ex) {
-          ex.used = true;
-          outcome.exempted++;
-          exempted.push({ ...finding, exemption: { origin: ex.origin, reason: ex.reason, expires: ex.expires, source: ex.source } });
-        } else {
+      return inventory;
+    };
+    const allExemptions: Exemption[] = [...this.cfg.exemptions];
+    const issues: ExemptionIssue[] = [...this.cfg.issues];
+    const findings: Finding[] = [];
+    const exempted: ExemptedFinding[] = [];
+    const errors: InputError[] = [];
+    let evaluated = 0;
+    for (const resource of resources) {
+      let rec = records.get(resource);
+      if (!rec) {
+        if (this.owned.has(resource)) continue;
+        const inv = inventoryOf();
+        const pod = inv.podView(resource);
+        if (pod && inv.hasOwnerInInput(resource)) continue;
+        rec = this.record(resource, pod, inv);
+      }
+      evaluated++;
+      for (const x of rec.local) allExemptions.push(x);
+      for (const x of rec.issues) issues.push(x);
+      const { run, offset, data } = rec;
+      const codes = this.codes;
+      let next = 0;
+      let ctx: CheckContext | undefined;
+      for (let i = 0; i < run.length; i++) {
+        const code = codes[offset + i]!;
+        let slot: Slot = code === SLOT_CODE.DATA ? data[next++]! : code === SLOT_CODE.PASSED ? PASSED : code === SLOT_CODE.DEFERRED ? DEFERRED : NOT_APPLIED;
+        if (slot === DEFERRED) {
+          const inv = inventoryOf();
+          slot = this.judge(run[i]!, (ctx ??= { resource, object: resource.object, pod: inv.podView(resource), inventory: inv, params: this.params }), rec);
+        }
+        // (DEFERRED cannot come back here: the inventory is complete.)
+        if (slot === NOT_APPLIED || slot === DEFERRED) continue;
+        const outcome = run[i]!.outcome;
+        outcome.applied.push(resource.id);
+        if ('crash' in slot) {
+          errors.push(slot.crash);
+          continue;
+        }
+        if (slot.findings.length > 0) {
           outcome.failed.add(resource.id);
-          findings.push(finding);
+          for (const f of slot.findings) findings.push(f);
+        }
+        if (slot.exempted.length > 0) {
+          outcome.exempted += slot.exempted.length;
+          for (const f of slot.exempted) exempted.push(f);
         }
       }
     }
+    records.clear();
+    for (const x of exemptionIssues(allExemptions)) issues.push(x);
+    const score = secureScore([...this.outcomes.values()].map((o) => ({ severity: o.severity, applied: o.applied.length, failed: o.failed.size })));
+    return { findings, exempted, exemptionIssues: issues, outcomes: this.outcomes, errors, score, resourcesEvaluated: evaluated };
   }
-  issues.push(...exemptionIssues(allExemptions));
-  const score = secureScore([...outcomes.values()].map((o) => ({ severity: o.severity, applied: o.applied.length, failed: o.failed.size })));
-  return { findings, exempted, exemptionIssues: issues, outcomes, errors, score, resourcesEvaluated: evaluated };
-}
 
-function findExemption(local: Exemption[], config: Exemption[], checkId: string, r: Resource, container: string | undefined): Exemption | undefined {
-  for (const list of [local, config]) {
-    for (const x of list) {
-      if (x.expired) continue;
-      if (exemptionCovers(x, checkId, r, container)) return x;
+  /**
+   * The fix as kept in the finding: equal paths shared, text flat. Fixes made most of what the findings
+   * of a large scan held (a path array per operation, a description built by pieces).
+   */
+  private compactFix(fix: SuggestedFix): SuggestedFix {
+    fix.description = flat(fix.description);
+    for (const op of fix.operations) op.path = this.paths.segments(op.path);
+    return fix;
+  }
+
+  /** A finding, built the same way whichever thread evaluated the check. */
+  private makeFinding(p: PlannedCheck, resource: Resource, ref: ResourceRef, message: string, path: string, location: Location, container: string | undefined, fix: SuggestedFix | undefined): Finding {
+    const { check } = p;
+    const finding: Finding = {
+      checkId: check.id,
+      slug: check.slug,
+      title: check.title,
+      severity: p.outcome.severity,
+      category: check.category,
+      message,
+      resource: ref,
+      resourceId: resource.id,
+      path,
+      location,
+      remediation: check.remediation,
+      frameworks: p.frameworks,
+    };
+    if (container !== undefined) finding.container = container;
+    if (fix) finding.fix = fix;
+    return finding;
+  }
+
+  /**
+   * {@link add} for another thread: evaluates the resources and returns their early results as plain
+   * data, for the thread that evaluates the whole input to take in with {@link importResults}. What has
+   * to wait for the whole input is remembered here, for {@link evaluateDeferred}.
+   */
+  evaluateForExport(resources: readonly Resource[]): ExportedResults {
+    const out = new ResultWriter();
+    for (const r of resources) {
+      if (namesOwner(r)) {
+        out.mark(MARK.WAITS);
+        this.pending.set(r, 'waits');
+        continue;
+      }
+      const at = out.mark(MARK.RECORD);
+      const rec = this.record(r, podViewOf(r.object), PENDING_INVENTORY);
+      this.writeRecord(out, at, rec);
+      const deferred: number[] = [];
+      for (let i = 0; i < rec.run.length; i++) if (this.codes[rec.offset + i] === SLOT_CODE.DEFERRED) deferred.push(i);
+      if (deferred.length > 0) this.pending.set(r, { slots: deferred, local: rec.local });
+      this.codesUsed = rec.offset; // the record itself is not kept: reuse the room
+    }
+    return out.done(this.configUsed());
+  }
+
+  /**
+   * Takes in the early results of these resources from {@link evaluateForExport} in another thread (run
+   * with the same options on the same files): the resources then count as {@link add}ed. Their objects
+   * are not needed when the other thread also runs {@link evaluateDeferred}.
+   */
+  importResults(resources: readonly Resource[], x: ExportedResults): void {
+    if (this.finished) throw new Error('Evaluation.importResults after finish');
+    if (x.marks.length !== resources.length) throw new Error('Evaluation.importResults: results do not match the resources');
+    const reader = this.reader(x);
+    resources.forEach((resource, k) => {
+      const mark = reader.nextMark();
+      if (mark === MARK.RECORD) this.records.set(resource, this.readRecord(reader, k, resource));
+    });
+  }
+
+  /**
+   * Hands over what of these resources (taken in with {@link add}) waits for the whole input, to another
+   * thread that holds every resource and evaluates it ({@link expectDeferred}, {@link evaluateDeferred}).
+   * This evaluation then needs nothing more of their objects.
+   */
+  handOver(resources: readonly Resource[]): ExportedResults {
+    const out = new ResultWriter();
+    for (const r of resources) {
+      const rec = this.records.get(r);
+      if (!rec) {
+        out.mark(MARK.WAITS);
+        continue;
+      }
+      rec.pod = UNKNOWN_POD;
+      const deferred: number[] = [];
+      for (let i = 0; i < rec.run.length; i++) if (this.codes[rec.offset + i] === SLOT_CODE.DEFERRED) deferred.push(i);
+      if (deferred.length === 0) out.mark(MARK.NONE);
+      else {
+        out.mark(MARK.SLOTS);
+        out.slots(deferred);
+      }
+    }
+    return out.done([]);
+  }
+
+  /** Notes what of these resources, evaluated early in another thread, waits (see {@link handOver}). */
+  expectDeferred(resources: readonly Resource[], spec: ExportedResults): void {
+    const reader = this.reader(spec);
+    for (const r of resources) {
+      const mark = reader.nextMark();
+      if (mark === MARK.WAITS) this.pending.set(r, 'waits');
+      else if (mark === MARK.SLOTS) this.pending.set(r, { slots: reader.nextSlots(), local: this.annotations(r, podViewOf(r.object)).local });
     }
   }
+
+  /**
+   * Evaluates everything that waited for the whole input (`resources`, in input order): the checks that
+   * read other resources, and the resources that name an owner. Returns it as plain data for the thread
+   * that assembles the result to take in with {@link importDeferred}.
+   */
+  evaluateDeferred(resources: readonly Resource[]): ExportedResults {
+    const inventory = new Inventory(resources);
+    const out = new ResultWriter();
+    resources.forEach((r) => {
+      const entry = this.pending.get(r);
+      if (!entry) {
+        out.mark(MARK.NONE);
+        return;
+      }
+      const pod = inventory.podView(r);
+      if (entry === 'waits') {
+        if (pod && inventory.hasOwnerInInput(r)) {
+          out.mark(MARK.OWNED);
+          return;
+        }
+        const at = out.mark(MARK.RECORD);
+        const rec = this.record(r, pod, inventory);
+        this.writeRecord(out, at, rec);
+        this.codesUsed = rec.offset;
+        return;
+      }
+      out.mark(MARK.SLOTS);
+      out.slots(entry.slots);
+      const run = this.runFor(r.kind);
+      const rec: ResourceRecord = { resource: r, pod, run, offset: 0, data: [], local: entry.local, issues: [], ref: undefined };
+      const ctx: CheckContext = { resource: r, object: r.object, pod, inventory, params: this.params };
+      for (const i of entry.slots) this.writeSlot(out, rec, this.judge(run[i]!, ctx, rec));
+    });
+    this.pending.clear();
+    return out.done(this.configUsed());
+  }
+
+  /**
+   * Takes in what another thread's {@link evaluateDeferred} made of the whole input (`resources`, the
+   * same list): {@link finish} then evaluates nothing more, and needs none of the resources' objects.
+   */
+  importDeferred(resources: readonly Resource[], x: ExportedResults): void {
+    if (this.finished) throw new Error('Evaluation.importDeferred after finish');
+    if (x.marks.length !== resources.length) throw new Error('Evaluation.importDeferred: results do not match the resources');
+    const reader = this.reader(x);
+    resources.forEach((resource, k) => {
+      const mark = reader.nextMark();
+      if (mark === MARK.OWNED) this.owned.add(resource);
+      else if (mark === MARK.RECORD) this.records.set(resource, this.readRecord(reader, k, resource));
+      else if (mark === MARK.SLOTS) {
+        const rec = this.records.get(resource);
+        if (!rec) throw new Error(`Evaluation.importDeferred: ${resource.id} was not evaluated here`);
+        const slots = reader.nextSlots();
+        const data: DataSlot[] = [];
+        let old = 0;
+        let next = 0;
+        for (let i = 0; i < rec.run.length; i++) {
+          const code = this.codes[rec.offset + i]!;
+          if (code === SLOT_CODE.DATA) data.push(rec.data[old++]!);
+          else if (code === SLOT_CODE.DEFERRED && slots[next] === i) {
+            next++;
+            const c = reader.nextCode();
+            this.codes[rec.offset + i] = c;
+            if (c === SLOT_CODE.DATA) data.push(this.readData(reader, rec, rec.run[i]!));
+          }
+        }
+        rec.data = data;
+      }
+    });
+    this.deferredDone = true;
+  }
+
+  private configUsed(): number[] {
+    const used: number[] = [];
+    this.cfg.exemptions.forEach((x, i) => {
+      if (x.used) used.push(i);
+    });
+    return used;
+  }
+
+  /** The annotation exemptions of a resource, and the issues found reading them. */
+  private annotations(resource: Resource, pod: PodView | undefined): { local: Exemption[]; issues: ExemptionIssue[] } {
+    if (this.annotationMode !== 'off') {
+      const parsed = annotationExemptions(resource, pod, this.opts.checks, this.peers, this.annotationMode === 'on', this.now);
+      return { local: parsed.exemptions, issues: parsed.issues };
+    }
+    const parsed = annotationExemptions(resource, pod, this.opts.checks, this.peers, true, this.now);
+    return {
+      local: [],
+      issues: parsed.exemptions.map((x) => ({ kind: 'disallowed', origin: x.origin, source: x.source, checks: x.written, reason: x.reason, message: `${resource.id}: in-manifest exemption for ${x.written.join(', ')} ignored (annotation exemptions are disallowed)` })),
+    };
+  }
+
+  private writeRecord(out: ResultWriter, at: number, rec: ResourceRecord): void {
+    let next = 0;
+    for (let i = 0; i < rec.run.length; i++) {
+      const code = this.codes[rec.offset + i]!;
+      out.code(code);
+      if (code === SLOT_CODE.DATA) out.data(rec.data[next++]!, (f) => this.exemptionIndex(rec, f));
+    }
+    out.annotations(at, rec.local, rec.issues);
+  }
+
+  private writeSlot(out: ResultWriter, rec: ResourceRecord, slot: Slot): void {
+    if (slot === NOT_APPLIED || slot === DEFERRED) out.code(slot);
+    else if (slot === PASSED) out.code(SLOT_CODE.PASSED);
+    else {
+      out.code(SLOT_CODE.DATA);
+      out.data(slot, (f) => this.exemptionIndex(rec, f));
+    }
+  }
+
+  /** Names the exemption covering a finding by position (the same search judge made). */
+  private exemptionIndex(rec: ResourceRecord, f: Finding): number {
+    const ex = findExemption(rec.local, this.cfg.exemptions, f.checkId, rec.resource, f.container)!;
+    const local = rec.local.indexOf(ex);
+    return local >= 0 ? local : -1 - this.cfg.exemptions.indexOf(ex);
+  }
+
+  private reader(x: ExportedResults): ResultReader {
+    for (const i of x.configUsed) this.cfg.exemptions[i]!.used = true;
+    return new ResultReader(x, (t) => this.paths.intern(t), (p) => this.paths.segments(p));
+  }
+
+  private readRecord(reader: ResultReader, position: number, resource: Resource): ResourceRecord {
+    const run = this.runFor(resource.kind);
+    const annotations = reader.annotations(position);
+    const local: Exemption[] = annotations.local.map((e: ExportedExemption) => ({ ...e, resource }));
+    const rec: ResourceRecord = { resource, pod: UNKNOWN_POD, run, offset: this.reserve(run.length), data: [], local, issues: annotations.issues, ref: undefined };
+    for (let i = 0; i < run.length; i++) {
+      const code = reader.nextCode();
+      this.codes[rec.offset + i] = code;
+      if (code === SLOT_CODE.DATA) rec.data.push(this.readData(reader, rec, run[i]!));
+    }
+    return rec;
+  }
+
+  private readData(reader: ResultReader, rec: ResourceRecord, p: PlannedCheck): DataSlot {
+    const resource = rec.resource;
+    const ref = (rec.ref ??= toRef(resource));
+    const file = resource.source.file;
+    return reader.nextData(
+      (message, path, line, column, container, fix) => this.makeFinding(p, resource, ref, message, path, { file, line, column }, container, fix && this.compactFix(fix)),
+      (e) => {
+        const ex = e >= 0 ? rec.local[e]! : this.cfg.exemptions[-1 - e]!;
+        ex.used = true;
+        return ex;
+      },
+      exemptedFinding,
+    );
+  }
+
+  /** Room for `n` slot codes; returns its offset. */
+  private reserve(n: number): number {
+    if (this.codesUsed + n > this.codes.length) {
+      const bigger = new Uint8Array(Math.max(this.codes.length * 2, this.codesUsed + n));
+      bigger.set(this.codes.subarray(0, this.codesUsed));
+      this.codes = bigger;
+    }
+    const at = this.codesUsed;
+    this.codesUsed += n;
+    return at;
+  }
+
+  /** Evaluates one resource with every check that can run with this inventory. */
+  private record(resource: Resource, pod: PodView | undefined, inventory: Inventory): ResourceRecord {
+    const run = this.runFor(resource.kind);
+    const { local, issues } = this.annotations(resource, pod);
+    const rec: ResourceRecord = { resource, pod, run, offset: this.reserve(run.length), data: [], local, issues, ref: undefined };
+    const ctx: CheckContext = { resource, object: resource.object, pod, inventory, params: this.params };
+    for (let i = 0; i < run.length; i++) {
+      const p = run[i]!;
+      // A pod-bearing resource without a pod spec (a CronJob with `jobTemplate.spec: null`) has nothing for pod checks to judge.
+      let slot: Slot;
+      if (!pod && p.podOnly) slot = NOT_APPLIED;
+      else if (p.crossResource && inventory === PENDING_INVENTORY) slot = DEFERRED;
+      else slot = this.judge(p, ctx, rec);
+      if (slot === NOT_APPLIED || slot === DEFERRED) this.codes[rec.offset + i] = slot;
+      else if (slot === PASSED) this.codes[rec.offset + i] = SLOT_CODE.PASSED;
+      else {
+        this.codes[rec.offset + i] = SLOT_CODE.DATA;
+        rec.data.push(slot);
+      }
+    }
+    return rec;
+  }
+
+  /** Runs one check on one resource (DEFERRED when it turns out to need the whole input). */
+  private judge(p: PlannedCheck, ctx: CheckContext, rec: ResourceRecord): Slot {
+    const { check } = p;
+    let results: CheckResult[];
+    try {
+      if (p.appliesTo && !p.appliesTo(ctx)) return NOT_APPLIED;
+    } catch (e) {
+      if (e !== NEEDS_INVENTORY) throw e;
+      p.crossResource = true;
+      return DEFERRED;
+    }
+    const resource = ctx.resource;
+    try {
+      results = p.evaluate(ctx);
+    } catch (e) {
+      if (e === NEEDS_INVENTORY) {
+        p.crossResource = true;
+        return DEFERRED;
+      }
+      return { crash: { code: 'E_CHECK_CRASH', file: resource.source.file, line: resource.source.line, message: `check ${check.id} (${check.slug}) failed on ${resource.id}: ${(e as Error).message}` } };
+    }
+    if (results.length === 0) return PASSED;
+    const slot = { findings: [] as Finding[], exempted: [] as ExemptedFinding[] };
+    const ref = (rec.ref ??= toRef(resource));
+    for (const res of results) {
+      const finding = this.makeFinding(p, resource, ref, flat(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix));
+      const ex = findExemption(rec.local, this.cfg.exemptions, check.id, resource, res.container);
+      if (ex) {
+        ex.used = true;
+        slot.exempted.push(exemptedFinding(finding, ex));
+      } else {
+        slot.findings.push(finding);
+      }
+    }
+    return slot;
+  }
+}
+
+function exemptedFinding(finding: Finding, ex: Exemption): ExemptedFinding {
+  return { ...finding, exemption: { origin: ex.origin, reason: ex.reason, expires: ex.expires, source: ex.source } };
+}
+
+/** True when the resource names a controller owner (which may or may not be in the input). */
+function namesOwner(r: Resource): boolean {
+  const refs = r.object.metadata.ownerReferences;
+  return Array.isArray(refs) && refs.length > 0;
+}
+
+/** Runs every check on every resource it targets (see {@link Evaluation}). */
+export function evaluate(resources: readonly Resource[], opts: EngineOptions): EngineResult {
+  const run = new Evaluation(opts);
+  run.add(resources);
+  return run.finish(resources);
+}
+
+function findExemption(local: readonly Exemption[], config: readonly Exemption[], checkId: string, r: Resource, container: string | undefined): Exemption | undefined {
+  for (const x of local) if (!x.expired && exemptionCovers(x, checkId, r, container)) return x;
+  for (const x of config) if (!x.expired && exemptionCovers(x, checkId, r, container)) return x;
   return undefined;
 }

@@ -86,6 +86,10 @@ export interface AnnotationParseResult {
  * Annotations that name a check Palisade does not know are reported, never silently dropped.
  */
 export function annotationExemptions(r: Resource, pod: PodView | undefined, checks: readonly Check[], peers: PeerIndex, foreign: boolean, now: Date): AnnotationParseResult {
+  // Most resources carry no exemption annotation at all: answer them without building anything.
+  const own = r.object.metadata.annotations;
+  const tpl = pod && pod.metadataPath.length > 1 ? pod.metadata.annotations : undefined;
+  if (!mayHoldExemption(own, foreign) && !mayHoldExemption(tpl, foreign)) return NO_EXEMPTIONS;
   const exemptions: Exemption[] = [];
   const issues: ExemptionIssue[] = [];
   for (const src of annotationSources(r, pod)) {
@@ -140,6 +144,19 @@ export function annotationExemptions(r: Resource, pod: PodView | undefined, chec
     }
   }
   return { exemptions, issues };
+}
+
+const NO_EXEMPTIONS: AnnotationParseResult = Object.freeze({ exemptions: Object.freeze([]) as unknown as Exemption[], issues: Object.freeze([]) as unknown as ExemptionIssue[] });
+
+/** False when no key of these annotations can be an exemption (Palisade's own, or a peer tool's when `foreign`). */
+function mayHoldExemption(annotations: unknown, foreign: boolean): boolean {
+  if (!annotations || typeof annotations !== 'object') return false;
+  for (const key in annotations) {
+    if (key === EXEMPT_ANNOTATION) return true;
+    // Everything foreignAnnotation recognises contains one of these.
+    if (foreign && (key.includes('polaris.fairwinds.com/') || key.includes('kube-score/ignore') || key.includes('.io/skip') || key.includes('kube-linter.io/') || key.includes('kubescape.io/ignore'))) return true;
+  }
+  return false;
 }
 
 interface ForeignExemption {

@@ -18,11 +18,13 @@ export class Inventory {
   private workloadList: Workload[] | undefined;
   private workloadsByNamespace: Map<string, Workload[]> | undefined;
   private readonly byNamespaceIndex = new Map<string, Map<string | undefined, Resource[]>>();
-  private readonly podViews = new Map<Resource, PodView | undefined>();
+  private readonly podViews: Map<Resource, PodView | undefined>;
   private readonly derived = new Map<string, unknown>();
 
-  constructor(resources: readonly Resource[]) {
+  /** `podViews`: pod views already built for some of the resources (the engine builds them as it goes). */
+  constructor(resources: readonly Resource[], podViews?: Map<Resource, PodView | undefined>) {
     this.all = resources;
+    this.podViews = podViews ?? new Map();
     for (const r of resources) {
       let list = this.byKindIndex.get(r.kind);
       if (!list) this.byKindIndex.set(r.kind, (list = []));
@@ -126,8 +128,9 @@ function key(kind: string, ns: string | undefined, name: string): string {
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (selector === null || typeof selector !== 'object') return false;
   const sel = selector as { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
-  if (sel.matchLabels && typeof sel.matchLabels === 'object') {
-    for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== String(v)) return false;
+  const ml = sel.matchLabels;
+  if (ml && typeof ml === 'object') {
+    for (const k in ml) if (Object.hasOwn(ml, k) && labels[k] !== String(ml[k])) return false;
   }
   if (Array.isArray(sel.matchExpressions)) {
     for (const e of sel.matchExpressions) {
@@ -149,7 +152,12 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
 /** Equality-only selectors (Service.spec.selector): empty or absent selects nothing here. */
 export function mapSelectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (selector === null || typeof selector !== 'object') return false;
-  const entries = Object.entries(selector as Record<string, unknown>);
-  if (entries.length === 0) return false;
-  return entries.every(([k, v]) => labels[k] === String(v));
+  const sel = selector as Record<string, unknown>;
+  let any = false;
+  for (const k in sel) {
+    if (!Object.hasOwn(sel, k)) continue;
+    if (labels[k] !== String(sel[k])) return false;
+    any = true;
+  }
+  return any;
 }

@@ -4,7 +4,7 @@
  */
 
 /** The peer tools whose own test suites the harness replays. */
-export const PEERS = ['polaris', 'kube-score', 'checkov'] as const;
+export const PEERS = ['polaris', 'kube-score', 'checkov', 'falco-k8saudit', 'trivy-detector'] as const;
 export type Peer = (typeof PEERS)[number];
 
 /**

@@ -66,7 +66,7 @@ export function renderText(s: RunSummary, verbose: boolean): string {
     const noEq = p.rows.filter((r) => r.noEquivalent > 0);
     if (noEq.length > 0) out.push(`  no equivalent: ${p.totals.noEquivalent} cases of ${noEq.length} peer checks: ${verbose ? noEq.map((r) => r.peerCheck).join(', ') : listIds(noEq)}`);
     const oos = p.rows.filter((r) => r.outOfScope > 0);
-    if (oos.length > 0) out.push(`  out of scope (PodSecurityPolicy, control-plane flags): ${p.totals.outOfScope} cases of ${oos.length} peer checks: ${verbose ? oos.map((r) => r.peerCheck).join(', ') : listIds(oos)}`);
+    if (oos.length > 0) out.push(`  ${p.peer === 'trivy-detector' ? 'not supported (no advisory data for the distribution or vendor)' : 'out of scope (PodSecurityPolicy, control-plane flags)'}: ${p.totals.outOfScope} cases of ${oos.length} peer checks: ${verbose ? oos.map((r) => r.peerCheck).join(', ') : listIds(oos)}`);
     if (p.skipReasons.length > 0) {
       out.push(`  skipped: ${p.totals.skipped} cases`);
       for (const r of p.skipReasons) out.push(`    ${String(r.count).padStart(3)}  ${r.reason}`);

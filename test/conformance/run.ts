@@ -1,6 +1,8 @@
 /**
  * Conformance harness: replays the test suites of Polaris, kube-score and Checkov (read at run time from
- * the shared corpus, never copied here) against the Palisade checks that declare them as equivalents.
+ * the shared corpus, never copied here) against the Palisade checks that declare them as equivalents, and
+ * Falco's k8s_audit regression cases against the threat rules (section falco-k8saudit), and Trivy's OS-package
+ * detector tests against the vulnerability store and matcher (section trivy-detector).
  *
  *   npm run conformance -- [--peer polaris|kube-score|checkov] [--check <peer-id>] [--json] [--verbose]
  *
@@ -16,6 +18,8 @@ import { corpusRoot, findRepoRoot } from './corpus.js';
 import { parseKnownDifferences, unusedKnownDifferences } from './known-differences.js';
 import { PEERS, type CaseResult, type Peer, type PeerReport } from './model.js';
 import type { PeerRunOptions } from './palisade.js';
+import { runFalco } from './falco.js';
+import { runTrivyDetector } from './trivy-detector.js';
 import { runCheckov } from './peers/checkov.js';
 import { runKubeScore } from './peers/kube-score.js';
 import { runPolaris } from './peers/polaris.js';
@@ -27,6 +31,10 @@ const ADAPTERS: Record<Peer, { dir: string; run: (opts: PeerRunOptions) => CaseR
   polaris: { dir: 'polaris', run: runPolaris },
   'kube-score': { dir: 'kube-score', run: runKubeScore },
   checkov: { dir: 'checkov-kubernetes', run: runCheckov },
+  // Threat rules against Falco's k8s_audit regression cases (the checks list is not used).
+  'falco-k8saudit': { dir: 'falco-k8saudit', run: runFalco },
+  // Vulnerability store and matcher against Trivy's OS-package detector tests (the checks list is not used).
+  'trivy-detector': { dir: 'trivy', run: (opts) => runTrivyDetector(opts) },
 };
 
 const USAGE = `usage: npm run conformance -- [--peer ${PEERS.join('|')}] [--check <peer-check-id>] [--json] [--verbose]`;

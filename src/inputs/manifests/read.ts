@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import type { InputError } from '../../model/errors.js';
 import type { Resource } from '../../model/resource.js';
-import { DEFAULT_LIMITS, parseManifestText, type ParseLimits } from './parse.js';
+import { DEFAULT_LIMITS, parseManifestText, type ParsedFile, type ParseLimits } from './parse.js';
+import { parseFiles, type ThreadOptions } from './threads.js';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.terraform', '.helm']);
@@ -35,12 +35,42 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
+/** Optional behaviour of {@link readManifests}. */
+export interface ReadOptions extends ThreadOptions {
+  /**
+   * Receives the resources of each run of files as soon as it is parsed, before the whole input is read
+   * (runs read on other threads arrive in no particular order), so that work on them can start early.
+   * The resources are the same objects as in the final set. `extra` is what the worker script of
+   * {@link ThreadOptions.worker} made of them when a worker read them (`byWorker`). With `share`, those
+   * resources carry no object, and for the others (`shared`) what this returns goes to the worker with
+   * them, after which their objects are let go of.
+   */
+  onResources?: (resources: Resource[], extra: unknown, byWorker: boolean, shared: boolean) => unknown;
+}
+
+/** What {@link readManifestsShared} gives besides the manifests. */
+export interface SharedRead {
+  set: ManifestSet;
+  /** The worker's final result, when a worker took part (see {@link ThreadOptions.worker}). */
+  final?: unknown;
+  threaded: boolean;
+}
+
 /**
  * Reads files, folders (recursively, .yaml/.yml/.json) and `-` (stdin). Unreadable paths become
  * errors; files found by walking a folder that hold no Kubernetes object at all are listed as skipped
  * rather than as errors, so scanning a Helm chart folder does not drown in values.yaml complaints.
+ * Many files are read on several threads (see threads.ts); the result is the same either way.
  */
-export async function readManifests(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void): Promise<ManifestSet> {
+export async function readManifests(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void, opts: ReadOptions = {}): Promise<ManifestSet> {
+  return (await readManifestsShared(paths, limits, onFile, { ...opts, worker: opts.worker && { ...opts.worker, share: false } })).set;
+}
+
+/**
+ * {@link readManifests}, also with a worker that keeps the objects (`worker.share`): then the resources
+ * of the files the worker read come without their object, and its final result is returned.
+ */
+export async function readManifestsShared(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void, opts: ReadOptions = {}): Promise<SharedRead> {
   const set: ManifestSet = { resources: [], errors: [], files: [], skippedFiles: [] };
   const targets: Array<{ file: string; walked: boolean }> = [];
   for (const p of paths) {
@@ -60,17 +90,11 @@ export async function readManifests(paths: readonly string[], limits: ParseLimit
     }
   }
   let done = 0;
-  for (const t of targets) {
-    let text: string;
-    try {
-      // Synchronous reads: one system call each instead of four thread-pool round trips, which made
-      // reading thousands of small manifests cost more than parsing them.
-      text = t.file === '-' ? await readStdin() : readFileSync(t.file, 'utf8');
-    } catch (e) {
-      set.errors.push({ code: 'E_READ', file: t.file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
+  const add = (t: { file: string; walked: boolean }, parsed: ParsedFile | InputError) => {
+    if (!('resources' in parsed)) {
+      set.errors.push(parsed);
+      return;
     }
-    const parsed = parseManifestText(t.file === '-' ? '<stdin>' : t.file, text, limits);
     set.files.push(parsed.file);
     if (t.walked && parsed.resources.length === 0 && parsed.errors.length === parsed.nonObjects) {
       set.skippedFiles.push(parsed.file);
@@ -78,7 +102,34 @@ export async function readManifests(paths: readonly string[], limits: ParseLimit
       for (const r of parsed.resources) set.resources.push(r);
       for (const e of parsed.errors) set.errors.push(e);
     }
+  };
+  if (!targets.some((t) => t.file === '-')) {
+    const parsed = await parseFiles(targets.map((t) => t.file), limits, opts, (first, chunk, extra, byWorker, shared) => {
+      const resources: Resource[] = [];
+      for (const p of chunk) if ('resources' in p) for (const r of p.resources) resources.push(r);
+      const note = opts.onResources?.(resources, extra, byWorker, shared);
+      chunk.forEach((_p, k) => onFile?.(targets[first + k]!.file, ++done, targets.length));
+      return note;
+    });
+    parsed.files.forEach((p, i) => add(targets[i]!, p));
+    return { set, final: parsed.final, threaded: parsed.threaded };
+  }
+  for (const t of targets) {
+    let parsed: ParsedFile | InputError;
+    if (t.file === '-') {
+      let text: string | undefined;
+      try {
+        text = await readStdin();
+      } catch (e) {
+        parsed = { code: 'E_READ', file: t.file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      }
+      if (text !== undefined) parsed = parseManifestText('<stdin>', text, limits);
+    } else {
+      [parsed] = (await parseFiles([t.file], limits, { threads: 0 }, () => undefined)).files;
+    }
+    if ('resources' in parsed!) opts.onResources?.(parsed.resources, undefined, false, false);
+    add(t, parsed!);
     onFile?.(t.file, ++done, targets.length);
   }
-  return set;
+  return { set, threaded: false };
 }

@@ -16,6 +16,30 @@ function matcher(entry: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+interface AllowList {
+  matchers: RegExp[];
+  text: string;
+  runtimeDefaultAllowed: boolean;
+}
+
+/** The compiled allow-list of each parameter list (one per scan), instead of compiling it per resource. */
+const allowLists = new WeakMap<readonly string[], AllowList>();
+
+function allowList(entries: readonly string[]): AllowList {
+  let list = allowLists.get(entries);
+  if (!list) {
+    const matchers = entries.map(matcher);
+    list = {
+      matchers,
+      text: entries.length > 0 ? entries.map((p) => JSON.stringify(p)).join(', ') : 'none',
+      // The mechanical fix is only offered when the runtime default profile is itself allowed.
+      runtimeDefaultAllowed: matchers.some((re) => re.test('runtime/default')),
+    };
+    allowLists.set(entries, list);
+  }
+  return list;
+}
+
 export const apparmorProfileNotAllowed = {
   id: 'PAL-015',
   slug: 'apparmor-profile-not-allowed',
@@ -36,10 +60,7 @@ export const apparmorProfileNotAllowed = {
   },
   appliesTo: hasLinuxContainers,
   evaluate({ pod, params }) {
-    const allowed = params.allowedAppArmorProfiles.map(matcher);
-    const allowedText = params.allowedAppArmorProfiles.length > 0 ? params.allowedAppArmorProfiles.map((p) => JSON.stringify(p)).join(', ') : 'none';
-    // The mechanical fix is only offered when the runtime default profile is itself allowed.
-    const runtimeDefaultAllowed = allowed.some((re) => re.test('runtime/default'));
+    const { matchers: allowed, text: allowedText, runtimeDefaultAllowed } = allowList(params.allowedAppArmorProfiles);
     const out: CheckResult[] = [];
     for (const c of pod!.allContainers) {
       const p = effectiveAppArmor(pod!, c);

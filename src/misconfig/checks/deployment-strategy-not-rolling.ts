@@ -14,6 +14,7 @@ export const deploymentStrategyNotRolling = {
   severity: 'low',
   category: 'reliability',
   kinds: ['Deployment'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['deployment-strategy'],
     kubeLinter: ['no-rolling-update-strategy'],

@@ -13,6 +13,7 @@ export const hpaTargetNotFound = {
   severity: 'low',
   category: 'reliability',
   kinds: ['HorizontalPodAutoscaler'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['horizontalpodautoscaler-has-target'],
     kubeLinter: ['dangling-horizontalpodautoscaler'],

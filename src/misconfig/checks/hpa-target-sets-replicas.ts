@@ -13,6 +13,7 @@ export const hpaTargetSetsReplicas = {
   severity: 'low',
   category: 'reliability',
   kinds: SCALABLE_KINDS,
+  crossResource: true,
   equivalents: {
     kubeScore: ['deployment-targeted-by-hpa-does-not-have-replicas-configured'],
   },

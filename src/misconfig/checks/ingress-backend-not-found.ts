@@ -48,6 +48,7 @@ export const ingressBackendNotFound = {
   severity: 'low',
   category: 'network',
   kinds: ['Ingress'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['ingress-targets-service'],
     kubeLinter: ['dangling-ingress'],

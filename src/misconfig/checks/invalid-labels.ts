@@ -5,6 +5,23 @@ import { getIn } from '../../model/path.js';
 const NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/**
+ * Verdicts on keys and values already seen: a scan meets the same few hundred label keys and values on
+ * every resource. Bounded so that a long-lived process does not grow it without end.
+ */
+const keyVerdicts = new Map<string, string | undefined>();
+const valueVerdicts = new Map<string, string | undefined>();
+
+function remembered(cache: Map<string, string | undefined>, s: string, judge: (s: string) => string | undefined): string | undefined {
+  let v = cache.get(s);
+  if (v === undefined && !cache.has(s)) {
+    if (cache.size >= 10_000) cache.clear();
+    v = judge(s);
+    cache.set(s, v);
+  }
+  return v;
+}
+
 /** Why a label key is invalid, or undefined. */
 function keyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
@@ -58,10 +75,13 @@ export const invalidLabels = {
         out.push({ path: p, message: `${p.join('.')} is not a map of labels (${show(labels)})` });
         continue;
       }
-      for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
-        const kp = keyProblem(key);
+      const map = labels as Record<string, unknown>;
+      for (const key in map) {
+        if (!Object.hasOwn(map, key)) continue;
+        const value = map[key];
+        const kp = remembered(keyVerdicts, key, keyProblem);
         if (kp) out.push({ path: [...p, key], message: `label key ${show(key)} is invalid: ${kp}` });
-        const vp = valueProblem(value);
+        const vp = typeof value === 'string' ? remembered(valueVerdicts, value, valueProblem) : valueProblem(value);
         if (vp) out.push({ path: [...p, key], message: `label ${show(key)} value ${show(value)} ${vp}` });
       }
     }

@@ -17,6 +17,7 @@ export const networkPolicySelectsNoPod = {
   severity: 'low',
   category: 'network',
   kinds: ['NetworkPolicy'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['networkpolicy-targets-pod'],
     kubeLinter: ['dangling-networkpolicy'],

@@ -29,6 +29,7 @@ export const podDisruptionBudgetBlocksEviction = {
   severity: 'medium',
   category: 'reliability',
   kinds: ['PodDisruptionBudget'],
+  crossResource: true,
   equivalents: {
     polaris: ['pdbDisruptionsIsZero'],
     kubeLinter: ['pdb-max-unavailable', 'pdb-min-available'],

@@ -21,6 +21,7 @@ export const podDisruptionBudgetBlocksHpaMinimum = {
   severity: 'medium',
   category: 'reliability',
   kinds: ['PodDisruptionBudget'],
+  crossResource: true,
   equivalents: {
     polaris: ['pdbMinAvailableGreaterThanHPAMinReplicas'],
   },

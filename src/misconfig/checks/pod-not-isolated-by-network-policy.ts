@@ -20,6 +20,7 @@ export const podNotIsolatedByNetworkPolicy = {
   severity: 'medium',
   category: 'network',
   kinds: POD_CREATING_KINDS,
+  crossResource: true,
   equivalents: {
     polaris: ['missingNetworkPolicy'],
     kubeScore: ['pod-networkpolicy'],

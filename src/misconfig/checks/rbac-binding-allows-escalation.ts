@@ -14,6 +14,7 @@ export const rbacBindingAllowsEscalation = {
   severity: 'high',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     checkov: ['CKV2_K8S_1'],
     kubescape: ['C-0191'],

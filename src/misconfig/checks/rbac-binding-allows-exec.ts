@@ -15,6 +15,7 @@ export const rbacBindingAllowsExec = {
   severity: 'high',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     polaris: ['clusterrolebindingPodExecAttach', 'rolebindingClusterRolePodExecAttach', 'rolebindingRolePodExecAttach'],
     checkov: ['CKV2_K8S_2'],

@@ -13,6 +13,7 @@ export const rbacBindingAllowsImpersonate = {
   severity: 'high',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     checkov: ['CKV2_K8S_3'],
     kubescape: ['C-0065'],

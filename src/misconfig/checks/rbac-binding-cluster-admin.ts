@@ -16,6 +16,7 @@ export const rbacBindingClusterAdmin = {
   severity: 'critical',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     polaris: ['clusterrolebindingClusterAdmin', 'rolebindingClusterAdminClusterRole', 'rolebindingClusterAdminRole'],
     kubescape: ['C-0035', 'C-0185'],

@@ -15,6 +15,7 @@ export const rbacBindingCreatesPods = {
   severity: 'medium',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     kubescape: ['C-0188'],
   },

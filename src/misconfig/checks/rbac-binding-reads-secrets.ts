@@ -14,6 +14,7 @@ export const rbacBindingReadsSecrets = {
   severity: 'high',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     checkov: ['CKV2_K8S_5'],
     kubescape: ['C-0015', 'C-0186'],

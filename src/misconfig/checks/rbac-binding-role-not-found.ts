@@ -13,6 +13,7 @@ export const rbacBindingRoleNotFound = {
   severity: 'low',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {},
   evaluate({ resource, inventory }) {
     if (isPlatformBinding(resource)) return [];

@@ -17,6 +17,7 @@ export const rbacBindingWritesServiceStatus = {
   severity: 'medium',
   category: 'rbac',
   kinds: ['RoleBinding', 'ClusterRoleBinding'],
+  crossResource: true,
   equivalents: {
     checkov: ['CKV2_K8S_4'],
   },

@@ -17,6 +17,7 @@ export const readinessProbeMissing = {
   severity: 'medium',
   category: 'reliability',
   kinds: POD_KINDS,
+  crossResource: true,
   equivalents: {
     polaris: ['readinessProbeMissing'],
     kubeScore: ['pod-probes'],

@@ -14,6 +14,7 @@ export const replicasBelowMinimum = {
   severity: 'low',
   category: 'reliability',
   kinds: ['Deployment'],
+  crossResource: true,
   parameters: ['minReplicas'],
   equivalents: {
     polaris: ['deploymentMissingReplicas'],

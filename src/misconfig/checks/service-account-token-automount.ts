@@ -16,6 +16,7 @@ export const serviceAccountTokenAutomount = {
   severity: 'medium',
   category: 'rbac',
   kinds: POD_KINDS,
+  crossResource: true,
   equivalents: {
     polaris: ['automountServiceAccountToken'],
     checkov: ['CKV_K8S_38'],

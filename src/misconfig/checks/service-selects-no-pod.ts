@@ -18,6 +18,7 @@ export const serviceSelectsNoPod = {
   severity: 'low',
   category: 'network',
   kinds: ['Service'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['service-targets-pod'],
     kubeLinter: ['dangling-service'],

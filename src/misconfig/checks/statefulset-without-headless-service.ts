@@ -20,6 +20,7 @@ export const statefulsetWithoutHeadlessService = {
   severity: 'low',
   category: 'reliability',
   kinds: ['StatefulSet'],
+  crossResource: true,
   equivalents: {
     kubeScore: ['statefulset-has-servicename'],
   },

@@ -16,6 +16,7 @@ export const workloadDefaultServiceAccount = {
   severity: 'low',
   category: 'rbac',
   kinds: POD_KINDS,
+  crossResource: true,
   equivalents: {
     kubeLinter: ['default-service-account'],
   },

@@ -19,6 +19,7 @@ export const workloadWithoutPodDisruptionBudget = {
   severity: 'low',
   category: 'reliability',
   kinds: ['Deployment', 'StatefulSet'],
+  crossResource: true,
   equivalents: {
     polaris: ['missingPodDisruptionBudget'],
     kubeScore: ['deployment-has-poddisruptionbudget', 'statefulset-has-poddisruptionbudget'],

@@ -53,13 +53,24 @@ export const SCALABLE_KINDS: readonly string[] = ['Deployment', 'StatefulSet', '
  * Labels as the API server would hold them: a string map. Scalars written unquoted in YAML
  * (`version: 2`) are compared as their string form; anything else is dropped.
  */
-export function labelsOf(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(rec(v))) {
-    if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+export function labelsOf(v: unknown): Readonly<Record<string, string>> {
+  if (!isRecord(v)) return NO_LABELS;
+  // Cross-resource checks read the labels of every workload of a namespace for each resource they judge.
+  let out = stringLabels.get(v);
+  if (!out) {
+    out = {};
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const val = v[k];
+      if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+    }
+    stringLabels.set(v, out);
   }
   return out;
 }
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const stringLabels = new WeakMap<object, Record<string, string>>();
 
 /** Workloads in the input that create pods in a namespace. */
 export function podWorkloadsIn(inventory: Inventory, namespace: string): Workload[] {

@@ -27,7 +27,19 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
  * `localhost` (the same rule Docker and containerd apply), so `localhost:5000/app` has no tag while
  * `app:5000` has tag `5000`.
  */
-export function parseImageRef(raw: string): ImageRef {
+export function parseImageRef(raw: string): Readonly<ImageRef> {
+  // Half a dozen checks parse every image of every container; a scan holds a few hundred distinct ones.
+  let ref = parsedRefs.get(raw);
+  if (!ref) {
+    if (parsedRefs.size >= 10_000) parsedRefs.clear();
+    parsedRefs.set(raw, (ref = parse(raw)));
+  }
+  return ref;
+}
+
+const parsedRefs = new Map<string, ImageRef>();
+
+function parse(raw: string): ImageRef {
   let name = raw.trim();
   let digest: string | undefined;
   const at = name.indexOf('@');

@@ -51,11 +51,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Normalised rules by role object: a role is read by every RBAC check and every binding that names it. */
+const normalisedRules = new WeakMap<object, readonly PolicyRule[]>();
+
 /** The `rules` of a Role or ClusterRole, normalised. Entries that are not mappings are skipped. */
-export function rulesOf(obj: unknown): PolicyRule[] {
+export function rulesOf(obj: unknown): readonly PolicyRule[] {
   if (!isRecord(obj) || !Array.isArray(obj.rules)) return [];
+  let rules = normalisedRules.get(obj);
+  if (!rules) normalisedRules.set(obj, (rules = normalise(obj.rules)));
+  return rules;
+}
+
+function normalise(list: unknown[]): PolicyRule[] {
   const out: PolicyRule[] = [];
-  obj.rules.forEach((r, index) => {
+  list.forEach((r, index) => {
     if (!isRecord(r)) return;
     out.push({
       index,
@@ -296,6 +305,15 @@ function clusterRoleRules(inv: Inventory, r: Resource, seen: Set<Resource>): Sou
  * startup). Any other role that is not in the input cannot be judged: undefined.
  */
 export function resolveRoleRef(binding: Resource, inv: Inventory): ResolvedRole | undefined {
+  // Every binding check asks: resolve each binding once per scan.
+  const known = inv.derive('rbac.resolveRoleRef', () => new Map<Resource, ResolvedRole | undefined>());
+  if (known.has(binding)) return known.get(binding);
+  const role = resolve(binding, inv);
+  known.set(binding, role);
+  return role;
+}
+
+function resolve(binding: Resource, inv: Inventory): ResolvedRole | undefined {
   const ref = binding.object.roleRef;
   if (!isRecord(ref) || typeof ref.name !== 'string' || ref.name === '') return undefined;
   const name = ref.name;

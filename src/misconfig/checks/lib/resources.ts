@@ -112,9 +112,18 @@ export function missingResource(pod: PodView, section: ResourceSection, name: Re
  * have the wrong shape is left alone unless another container fails anyway.
  */
 export function presenceApplies(pod: PodView | undefined, section: ResourceSection, name: ResourceName): boolean {
-  if (!pod || resourceContainers(pod).length === 0) return false;
-  const o = missingResource(pod, section, name);
-  return o.results.length > 0 || !o.undecidable;
+  if (!pod) return false;
+  // What missingResource would answer, without building its results: some container fails, or none is malformed.
+  let containers = 0;
+  let undecidable = false;
+  for (const c of pod.allContainers) {
+    if (c.type === 'ephemeralContainer') continue;
+    containers++;
+    const state = readResource(c, section, name).state;
+    if (state === 'malformed') undecidable = true;
+    else if (state !== 'set') return true;
+  }
+  return containers > 0 && !undecidable;
 }
 
 /**

@@ -39,18 +39,32 @@ function podSelectorOf(s: Resource): object | undefined {
 }
 
 /** Labels of the pods a resource creates (template labels, or a Pod's own), keeping string values only. */
-export function podLabelsOf(ctx: CheckContext): Record<string, string> {
-  const raw = ctx.pod?.metadata.labels;
-  const out: Record<string, string> = {};
-  if (raw && typeof raw === 'object') {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+export function podLabelsOf(ctx: CheckContext): Readonly<Record<string, string>> {
+  const raw = ctx.pod?.metadata.labels as unknown;
+  if (!raw || typeof raw !== 'object') return {};
+  // Several checks ask for the same pod's labels.
+  let out = podLabels.get(raw);
+  if (!out) {
+    out = {};
+    for (const k in raw) {
+      if (!Object.hasOwn(raw, k)) continue;
+      const v = (raw as Record<string, unknown>)[k];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    }
+    podLabels.set(raw, out);
   }
   return out;
 }
 
+const podLabels = new WeakMap<object, Record<string, string>>();
+
 /** Service targeting for the pods of the resource under check. */
-export function targetingOf(ctx: CheckContext): ServiceTargeting {
-  return servicesSelecting(ctx.inventory, effectiveNamespace(ctx.resource) ?? 'default', podLabelsOf(ctx));
+export function targetingOf(ctx: CheckContext): Readonly<ServiceTargeting> {
+  // Several reliability checks ask about the same workload: answer once per resource and scan.
+  const known = ctx.inventory.derive('workloads.targetingOf', () => new Map<Resource, ServiceTargeting>());
+  let t = known.get(ctx.resource);
+  if (!t) known.set(ctx.resource, (t = servicesSelecting(ctx.inventory, effectiveNamespace(ctx.resource) ?? 'default', podLabelsOf(ctx))));
+  return t;
 }
 
 /** `Service "web"` / `Services "web", "web-internal"`, for messages. */

@@ -1,0 +1,377 @@
+/**
+ * Reading and parsing manifest files on several threads.
+ *
+ * The files of a scan are cut into chunks of consecutive files. The main thread and the worker threads
+ * claim chunks from one shared counter, so whichever thread is free takes the next chunk: the main thread
+ * also has other work (the caller evaluates each chunk as it arrives), and a worker that is slow to start
+ * simply takes fewer chunks. Workers send their results as plain data ({@link RawParsedFile}, cloned with
+ * dates and YAML aliases intact); the main thread rebuilds the resources and their field locators exactly
+ * as a single-threaded read would, and the caller gets the files in input order whatever thread read them.
+ *
+ * A worker script may also process what it parses ({@link ChunkProcessor}), and may keep the objects:
+ * with {@link ThreadOptions.worker} `share`, the main thread sends the worker the files it read itself,
+ * gets only the metadata of the worker's files (no objects, no texts), and asks the worker for a final
+ * result once every file is read. Parsed objects then live in one thread only.
+ *
+ * Workers are kept for the life of the process (unreferenced, so they never keep it alive) and reused by
+ * later scans; a scan that finds every worker busy reads on the main thread alone.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { InputError } from '../../model/errors.js';
+import { materializeParsedFile, parseManifestRaw, type ParsedFile, type ParseLimits, type RawParsedFile } from './parse.js';
+
+/** What reading one file gave: its parsed content, or why it could not be read. */
+export type FileOutcome = { ok: true; parsed: RawParsedFile } | { ok: false; error: InputError };
+
+/** Reads and parses one file (any thread). */
+export function readAndParse(file: string, limits: ParseLimits): FileOutcome {
+  let text: string;
+  try {
+    // Synchronous reads: one system call each instead of four thread-pool round trips, which made
+    // reading thousands of small manifests cost more than parsing them.
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { ok: false, error: { code: 'E_READ', file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
+  }
+  return { ok: true, parsed: parseManifestRaw(file, text, limits) };
+}
+
+/** Slots of the shared control array. */
+const NEXT_CHUNK = 0; // next chunk index to claim
+const POSTED = 1; // bumped (and notified) whenever a worker posts a message
+const MAIN_POSTED = 2; // bumped (and notified) whenever the main thread posts to a worker
+
+/** One scan's work, as sent to a worker. */
+export interface ChunkJob {
+  files: string[];
+  /** Index of the first file of each chunk; chunk i ends where chunk i + 1 starts. */
+  starts: number[];
+  limits: ParseLimits;
+  control: SharedArrayBuffer;
+  /** Worker to main thread. */
+  port: MessagePort;
+  /** Main thread to worker (chunks the main thread shares, and the request for the final result). */
+  back: MessagePort;
+  /** See {@link ThreadOptions.worker}. */
+  context: unknown;
+  share: boolean;
+}
+
+/** What a worker sends the main thread. */
+export type ChunkMessage = { chunk: number; outcomes: FileOutcome[]; extra: unknown } | { done: true } | { final: unknown } | { failed: string };
+
+/** What the main thread sends a worker. */
+type BackMessage = { chunk: number; outcomes: FileOutcome[]; note: unknown } | { finish: true };
+
+/** Work a worker does besides parsing, for one job (made by the worker script from the job's context). */
+export interface ChunkProcessor {
+  /** A chunk this worker parsed (its locators still there); the result travels with the chunk (`extra`). */
+  chunk(parsed: ParsedFile[], index: number): unknown;
+  /** A chunk the main thread parsed and shared, with what the main thread said about it (`share` only). */
+  shared?(parsed: ParsedFile[], index: number, note: unknown): void;
+  /** Once every chunk is read, when the main thread asks (`share` only): the final result. */
+  finish?(): unknown;
+}
+
+/**
+ * The worker side: claims chunks until none is left, then answers the main thread's last request (called
+ * by parse-worker.ts, or by the script of {@link ThreadOptions.worker} with its processors).
+ */
+export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => ChunkProcessor): void {
+  const control = new Int32Array(job.control);
+  const post = (m: ChunkMessage) => {
+    job.port.postMessage(m);
+    Atomics.add(control, POSTED, 1);
+    Atomics.notify(control, POSTED);
+  };
+  let finishAsked = false;
+  try {
+    const processor = processorFor?.(job.context);
+    const drainBack = () => {
+      for (let m = receiveMessageOnPort(job.back); m; m = receiveMessageOnPort(job.back)) {
+        const msg = m.message as BackMessage;
+        if ('finish' in msg) finishAsked = true;
+        else processor?.shared?.(parsedOf(msg.outcomes), msg.chunk, msg.note);
+      }
+    };
+    for (;;) {
+      if (job.share) drainBack();
+      const i = Atomics.add(control, NEXT_CHUNK, 1);
+      if (i >= job.starts.length) break;
+      const outcomes = chunkFiles(job, i).map((f) => readAndParse(f, job.limits));
+      const extra = processor ? processor.chunk(parsedOf(outcomes), i) : undefined;
+      post({ chunk: i, outcomes: outcomes.map((o) => transferable(o, !job.share)), extra });
+    }
+    post({ done: true });
+    if (job.share) {
+      // The main thread shares its last chunks, then asks.
+      while (!finishAsked) {
+        const seen = Atomics.load(control, MAIN_POSTED);
+        drainBack();
+        if (!finishAsked) Atomics.wait(control, MAIN_POSTED, seen, 1000);
+      }
+      post({ final: processor?.finish?.() });
+    }
+  } catch (e) {
+    post({ failed: (e as Error)?.stack ?? String(e) });
+  } finally {
+    job.port.close();
+    job.back.close();
+  }
+}
+
+function parsedOf(outcomes: FileOutcome[]): ParsedFile[] {
+  return outcomes.flatMap((o) => (o.ok ? [materializeParsedFile(o.parsed)] : []));
+}
+
+/**
+ * A file's outcome as it crosses to another thread: without its locators (closures over this thread's
+ * state; the other thread builds its own), and with only the metadata of its resources unless `whole`.
+ */
+function transferable(o: FileOutcome, whole: boolean): FileOutcome {
+  if (!o.ok) return o;
+  const docs = o.parsed.docs.map((d) => ({ text: whole ? d.text : '', startLine: d.startLine }));
+  const resources = whole ? o.parsed.resources : o.parsed.resources.map((r) => ({ ...r, object: null as unknown as typeof r.object }));
+  return { ok: true, parsed: { ...o.parsed, docs, resources } };
+}
+
+function chunkFiles(job: Pick<ChunkJob, 'files' | 'starts'>, i: number): string[] {
+  return job.files.slice(job.starts[i], i + 1 < job.starts.length ? job.starts[i + 1] : job.files.length);
+}
+
+/** When to read on several threads. */
+export interface ThreadOptions {
+  /** Worker threads to use at most (0: read on the main thread only). Default: cores - 1, at most 3. */
+  threads?: number;
+  /** Fewest files worth starting threads for. Default 64. */
+  minFiles?: number;
+  /**
+   * A worker script that also processes what it parses (it calls {@link runChunkJob} with its
+   * processors), and the structured-clonable context they get; parse-worker.ts otherwise. With `share`,
+   * one worker keeps every object (see the module comment): the main thread gets only metadata of the
+   * files the worker read.
+   */
+  worker?: { script: URL; context: unknown; share?: boolean };
+}
+
+/** Thrown when a worker that held shared objects stopped before giving its final result. */
+export class WorkerLostError extends Error {
+  constructor(detail: string) {
+    super(`manifest worker thread stopped: ${detail}`);
+  }
+}
+
+const DEFAULT_MIN_FILES = 64;
+
+interface PoolWorker {
+  script: string;
+  worker: Worker;
+  busy: boolean;
+  dead: boolean;
+}
+
+const pool: PoolWorker[] = [];
+
+/** `Atomics.waitAsync` (Node 16+; typed from ES2024 on, newer than this project's target library). */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+/** The default worker script, next to this file (compiled, or TypeScript source under tsx and tests). */
+const PARSE_WORKER = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
+
+/**
+ * A worker keeps little between chunks: with a young generation larger than V8's default, what it
+ * allocates for one chunk dies there instead of being copied around by the garbage collector.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 48 };
+
+/** Starts a worker on a script: the compiled file, or the TypeScript source through tsx (tests, `tsx`). */
+function spawnWorker(entry: URL): PoolWorker {
+  const fromSource = entry.pathname.endsWith('.ts');
+  let worker: Worker;
+  if (fromSource) {
+    // Running from TypeScript sources (tests, `tsx`): the worker loads them through tsx, as this thread does.
+    // tsx's ESM API sits next to the CommonJS one that require() resolves.
+    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `const { workerData } = require('node:worker_threads');
+import(workerData.tsxApi).then((api) => { api.register(); return import(workerData.entry); });`;
+    worker = new Worker(boot, { eval: true, workerData: { tsxApi, entry: entry.href }, resourceLimits: WORKER_LIMITS });
+  } else {
+    worker = new Worker(entry, { resourceLimits: WORKER_LIMITS });
+  }
+  const w: PoolWorker = { script: entry.href, worker, busy: false, dead: false };
+  const gone = () => {
+    w.dead = true;
+    const i = pool.indexOf(w);
+    if (i >= 0) pool.splice(i, 1);
+  };
+  worker.on('error', gone);
+  worker.on('exit', gone);
+  worker.unref();
+  return w;
+}
+
+/** Stops the worker threads (they are unreferenced anyway; for tests and embedders that want them gone). */
+export async function closeParseThreads(): Promise<void> {
+  const all = pool.splice(0, pool.length);
+  await Promise.all(all.map((w) => w.worker.terminate()));
+}
+
+/** How many worker threads a scan of `files` files gets (0 when the main thread reads alone). */
+function threadsFor(files: number, opts: ThreadOptions): number {
+  let max = opts.threads ?? Math.min(3, Math.max(0, availableParallelism() - 1));
+  // One worker holds the shared objects.
+  if (opts.worker?.share) max = Math.min(max, 1);
+  if (max <= 0 || files < (opts.minFiles ?? DEFAULT_MIN_FILES)) return 0;
+  return Math.min(max, files - 1);
+}
+
+/**
+ * Files of a chunk as they arrive: `first` is the index of the first one in the input, `extra` what the
+ * worker's processor made of them, and `byWorker` whether a worker read them (then `extra` is set when the
+ * worker script has a processor). `shared` says that a chunk the main thread read goes to a worker that
+ * keeps the objects (`share`): what the handler returns then goes with it (the `note` of
+ * {@link ChunkProcessor.shared}), and the objects are let go of here.
+ */
+export type ChunkHandler = (first: number, parsed: Array<ParsedFile | InputError>, extra: unknown, byWorker: boolean, shared: boolean) => unknown;
+
+/** Every file in input order, and with `share`, the worker's final result (undefined when no worker took part). */
+export interface ParsedFiles {
+  files: Array<ParsedFile | InputError>;
+  final?: unknown;
+  /** A worker took part. */
+  threaded: boolean;
+}
+
+/**
+ * Reads and parses `files`, on worker threads when there are enough of them. `onChunk` gets each run of
+ * consecutive files as soon as it is parsed (chunks in no particular order).
+ */
+export async function parseFiles(files: readonly string[], limits: ParseLimits, opts: ThreadOptions, onChunk: ChunkHandler): Promise<ParsedFiles> {
+  const results = new Array<ParsedFile | InputError>(files.length);
+  const deliver = (first: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean): unknown => {
+    const parsed = outcomes.map((o) => (o.ok ? materializeParsedFile(o.parsed) : o.error));
+    parsed.forEach((r, k) => (results[first + k] = r));
+    return onChunk(first, parsed, extra, byWorker, sharing && !byWorker);
+  };
+  const script = (opts.worker?.script ?? PARSE_WORKER).href;
+  const share = opts.worker?.share === true;
+  let sharing = false;
+  const want = threadsFor(files.length, opts);
+  const workers: PoolWorker[] = [];
+  for (const w of pool) if (workers.length < want && w.script === script && !w.busy && !w.dead) workers.push(w);
+  while (workers.length < want && pool.filter((w) => w.script === script).length < want) {
+    const w = spawnWorker(new URL(script));
+    pool.push(w);
+    workers.push(w);
+  }
+  if (workers.length === 0) {
+    files.forEach((f, i) => deliver(i, [readAndParse(f, limits)], undefined, false));
+    return { files: results, threaded: false };
+  }
+  sharing = share;
+
+  // Chunks: enough of them to balance the threads, few enough that messages stay cheap.
+  const size = Math.max(4, Math.min(64, Math.ceil(files.length / ((workers.length + 1) * 16))));
+  const starts: number[] = [];
+  for (let i = 0; i < files.length; i += size) starts.push(i);
+  const control = new Int32Array(new SharedArrayBuffer(12));
+  const delivered = new Uint8Array(starts.length);
+  let remaining = starts.length;
+  const ports: Array<{ port: MessagePort; back: MessagePort; w: PoolWorker; open: boolean; final?: { value: unknown } }> = [];
+  const list = [...files];
+  for (const w of workers) {
+    w.busy = true;
+    w.worker.ref(); // the scan is waiting for it
+    const out = new MessageChannel();
+    const back = new MessageChannel();
+    const job: ChunkJob = { files: list, starts, limits, control: control.buffer as SharedArrayBuffer, port: out.port2, back: back.port2, context: opts.worker?.context, share };
+    w.worker.postMessage(job, [out.port2, back.port2]);
+    ports.push({ port: out.port1, back: back.port1, w, open: true });
+  }
+  const sendBack = (msg: BackMessage) => {
+    for (const p of ports) p.back.postMessage(msg);
+    Atomics.add(control, MAIN_POSTED, 1);
+    Atomics.notify(control, MAIN_POSTED);
+  };
+  const take = (i: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean) => {
+    if (delivered[i]) return;
+    delivered[i] = 1;
+    remaining--;
+    const note = deliver(starts[i]!, outcomes, extra, byWorker);
+    if (share && !byWorker) {
+      // The worker that keeps the objects gets this thread's too, which then lets go of them.
+      sendBack({ chunk: i, outcomes: outcomes.map((o) => transferable(o, true)), note });
+      for (let k = 0; k < outcomes.length; k++) {
+        const r = results[starts[i]! + k]!;
+        if ('resources' in r) for (const res of r.resources) res.object = null as unknown as typeof res.object;
+      }
+    }
+  };
+  let failure: string | undefined;
+  const drain = () => {
+    for (const p of ports) {
+      for (let m = receiveMessageOnPort(p.port); m; m = receiveMessageOnPort(p.port)) {
+        const msg = m.message as ChunkMessage;
+        if ('chunk' in msg) take(msg.chunk, msg.outcomes, msg.extra, true);
+        else if ('final' in msg) p.final = { value: msg.final };
+        else if ('failed' in msg) {
+          p.open = false;
+          failure = msg.failed;
+        } else p.open = share; // done; a sharing worker still answers the final request
+      }
+      if (p.w.dead) {
+        if (p.open || (share && !p.final)) failure ??= 'the worker exited';
+        p.open = false;
+      }
+    }
+  };
+  const wait = async () => {
+    // Wait for a worker's next message (or its exit), letting the event loop run meanwhile.
+    const seen = Atomics.load(control, POSTED);
+    drain();
+    if (Atomics.load(control, POSTED) !== seen) return;
+    const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(control, POSTED, seen, 50);
+    if (waited.async) await waited.value;
+  };
+  try {
+    while (remaining > 0) {
+      drain();
+      // A sharing worker holds objects this thread never saw: without it the scan cannot finish here.
+      if (share && failure !== undefined) throw new WorkerLostError(failure);
+      if (remaining === 0) break;
+      const i = Atomics.add(control, NEXT_CHUNK, 1);
+      if (i < starts.length) {
+        take(i, chunkFiles({ files: list, starts }, i).map((f) => readAndParse(f, limits)), undefined, false);
+        continue;
+      }
+      if (ports.every((p) => !p.open)) {
+        // Every worker finished or failed: read what they claimed but never sent.
+        for (let c = 0; c < starts.length; c++) if (!delivered[c]) take(c, chunkFiles({ files: list, starts }, c).map((f) => readAndParse(f, limits)), undefined, false);
+        break;
+      }
+      await wait();
+    }
+    if (!share) return { files: results, threaded: true };
+    sendBack({ finish: true });
+    const p = ports[0]!;
+    while (!p.final) {
+      drain();
+      if (failure !== undefined && !p.final) throw new WorkerLostError(failure);
+      if (!p.final) await wait();
+    }
+    return { files: results, final: p.final.value, threaded: true };
+  } finally {
+    for (const p of ports) {
+      p.port.close();
+      p.back.close();
+      p.w.busy = false;
+      if (!p.w.dead) p.w.worker.unref();
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseManifestText } from '../inputs/manifests/parse.js';
+import type { Resource } from '../model/resource.js';
+import type { Check } from './check.js';
+import { ALL_CHECKS } from './checks/index.js';
+import { evaluate, Evaluation, type EngineOptions, type EngineResult } from './engine.js';
+import { Inventory } from './inventory.js';
+import { resolveParameters } from './parameters.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+function resourcesIn(dir: string, out: Resource[] = []): Resource[] {
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) resourcesIn(p, out);
+    else if (/\.(ya?ml|json)$/.test(e) && e !== 'params.yaml') out.push(...parseManifestText(p, readFileSync(p, 'utf8')).resources);
+  }
+  return out;
+}
+
+const options = (): EngineOptions => ({
+  checks: ALL_CHECKS,
+  params: resolveParameters({ trustedRegistries: ['registry.example.com'] }),
+  now: new Date('2026-06-01T00:00:00Z'),
+  configExemptions: [
+    { checks: ['PAL-043'], namespace: 'prod*', reason: 'r' },
+    { checks: ['privileged-container'], kind: 'Pod', reason: 'r' },
+  ],
+});
+
+/** Everything an evaluation produces, as plain data (sets as lists, in insertion order). */
+function plain(r: EngineResult): unknown {
+  return JSON.parse(JSON.stringify({ ...r, outcomes: [...r.outcomes.values()].map((o) => ({ ...o, failed: [...o.failed] })) }));
+}
+
+/** A deterministic shuffle of the input into chunks of 1 to 8 resources. */
+function chunks(resources: readonly Resource[], seed: number): Resource[][] {
+  let s = seed;
+  const rnd = (n: number) => {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
+    return s % n;
+  };
+  const out: Resource[][] = [];
+  for (let i = 0; i < resources.length; ) {
+    const n = 1 + rnd(8);
+    out.push(resources.slice(i, i + n));
+    i += n;
+  }
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rnd(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('Evaluation', () => {
+  const inputs = {
+    fixtures: resourcesIn(join(here, 'checks', '__fixtures__')),
+    examples: resourcesIn(join(root, 'examples')),
+  };
+
+  for (const [name, resources] of Object.entries(inputs)) {
+    it(`gives the same result whatever the order and grouping of add() calls (${name})`, () => {
+      const expected = plain(evaluate(resources, options()));
+      for (const seed of [1, 2]) {
+        const run = new Evaluation(options());
+        for (const c of chunks(resources, seed)) run.add(c);
+        expect(plain(run.finish(resources))).toEqual(expected);
+      }
+    });
+
+    it(`gives the same result when other evaluations export results and this one imports them (${name})`, () => {
+      const expected = plain(evaluate(resources, options()));
+      const run = new Evaluation(options());
+      const other = new Evaluation(options());
+      chunks(resources, 3).forEach((c, i) => {
+        if (i % 3 === 0) run.add(c);
+        // What crosses threads: a structured clone of the exported columns.
+        else run.importResults(c, structuredClone(other.evaluateForExport(c)));
+      });
+      expect(plain(run.finish(resources))).toEqual(expected);
+    });
+  }
+
+  for (const [name, resources] of Object.entries(inputs)) {
+    it(`gives the same result when another thread holds the objects and evaluates all that waited (${name})`, () => {
+      const expected = plain(evaluate(resources, options()));
+      const main = new Evaluation(options());
+      const worker = new Evaluation(options());
+      // What the main thread knows of the resources the worker read: everything but the object.
+      const noObject = new Proxy({}, { get: () => { throw new Error('the object is in the worker'); } });
+      const seen = resources.map((r) => ({ ...r, object: noObject as Resource['object'] }));
+      const mainList = [...resources];
+      chunks(resources.map((_, i) => i) as unknown as Resource[], 4).forEach((c, n) => {
+        const idx = c as unknown as number[];
+        const own = idx.map((i) => resources[i]!);
+        if (n % 2 === 0) {
+          main.add(own);
+          // The main thread sends its objects and what of them waits.
+          worker.expectDeferred(own, structuredClone(main.handOver(own)));
+        } else {
+          const exported = structuredClone(worker.evaluateForExport(own));
+          const metadata = idx.map((i) => seen[i]!);
+          idx.forEach((i, k) => (mainList[i] = metadata[k]!));
+          main.importResults(metadata, exported);
+        }
+      });
+      main.importDeferred(mainList, structuredClone(worker.evaluateDeferred(resources)));
+      expect(plain(main.finish(mainList))).toEqual(expected);
+    });
+  }
+
+  it('runs a check that reads other resources only once the whole input is known, whatever it declares', () => {
+    const seen: string[] = [];
+    const counting: Check = {
+      ...ALL_CHECKS[0]!,
+      id: 'PAL-999',
+      slug: 'counts-services',
+      kinds: ['ConfigMap'],
+      appliesTo: undefined,
+      evaluate: ({ inventory, resource }) => {
+        const n = inventory.ofKind('Service').length;
+        seen.push(`${resource.name}:${n}`);
+        return [{ path: ['metadata', 'name'], message: `${n} services` }];
+      },
+    };
+    const doc = (kind: string, name: string) => `apiVersion: v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n`;
+    const parsed = parseManifestText('m.yaml', [doc('ConfigMap', 'a'), doc('Service', 's1'), doc('ConfigMap', 'b'), doc('Service', 's2')].join('---\n')).resources;
+    const run = new Evaluation({ checks: [counting] });
+    run.add([parsed[0]!]);
+    run.add([parsed[2]!]);
+    run.add([parsed[1]!, parsed[3]!]);
+    const result = run.finish(parsed);
+    expect(result.findings.map((f) => `${f.resourceId}: ${f.message}`)).toEqual(['ConfigMap/a: 2 services', 'ConfigMap/b: 2 services']);
+    // It was tried once early (and put off), then run on both with all four resources known.
+    expect(seen.filter((s) => s.endsWith(':2')).sort()).toEqual(['a:2', 'b:2']);
+  });
+
+  it('is told by the registry exactly which checks read other resources', () => {
+    const resources = [...inputs.fixtures, ...inputs.examples];
+    const inventory = new Inventory(resources);
+    const readers = new Set<string>();
+    for (const check of ALL_CHECKS) {
+      let touched = false;
+      const watched = new Proxy(inventory, {
+        get(target, prop) {
+          touched = true;
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      for (const resource of resources) {
+        if (!check.kinds.includes('*') && !check.kinds.includes(resource.kind)) continue;
+        const ctx = { resource, object: resource.object, pod: inventory.podView(resource), inventory: watched, params: resolveParameters({ trustedRegistries: ['registry.example.com'] }) };
+        try {
+          if (!check.appliesTo || check.appliesTo(ctx)) check.evaluate(ctx);
+        } catch {
+          // crashes are other tests' business
+        }
+      }
+      if (touched) readers.add(check.slug);
+    }
+    const declared = ALL_CHECKS.filter((c) => c.crossResource).map((c) => c.slug);
+    // Undeclared readers would still be right (put off at their first read), only slower.
+    expect([...readers].sort()).toEqual(declared.sort());
+  });
+
+  it('refuses to be used after finish', () => {
+    const run = new Evaluation({ checks: [] });
+    run.finish([]);
+    expect(() => run.add([])).toThrow(/after finish/);
+    expect(() => run.finish([])).toThrow(/twice/);
+  });
+});
