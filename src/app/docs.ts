@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckInfo } from '../model/check-info.js';
+import { RUNTIME_DETECTION_DOC, runtimeDetectionDoc } from './audit-docs.js';
 import { catalogue } from './catalogue.js';
 import { loadFrameworks, PACKAGE_ROOT } from './content.js';
 import { DEFAULT_PARAMETERS } from '../misconfig/parameters.js';
@@ -68,6 +69,7 @@ export function generatedDocs(): Array<{ path: string; content: string }> {
     { path: readmePath, content: readmeWithCatalogue(readme) },
     { path: join(PACKAGE_ROOT, 'docs', 'checks.md'), content: checksReference() },
     { path: join(PACKAGE_ROOT, 'docs', 'frameworks.md'), content: frameworksReference() },
+    { path: RUNTIME_DETECTION_DOC, content: runtimeDetectionDoc() },
   ];
 }
 

@@ -23,6 +23,8 @@ export interface Io {
   stderrIsTty: boolean;
   columns?: number;
   env: NodeJS.ProcessEnv;
+  /** Reads all of standard input (`--password-stdin`); the process's stdin when absent. */
+  readStdin?: () => Promise<string>;
 }
 
 export function processIo(): Io {
@@ -33,7 +35,14 @@ export function processIo(): Io {
     stderrIsTty: Boolean(process.stderr.isTTY),
     columns: process.stdout.columns,
     env: process.env,
+    readStdin: readProcessStdin,
   };
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Colour when writing to a terminal, unless NO_COLOR; FORCE_COLOR forces it. */
@@ -47,7 +56,7 @@ export function useColor(io: Io): boolean {
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof PalisadeError) {
     io.stderr(`palisade: ${e.message}\n`);
-    if (e.code === 'E_CONFIG' || e.code === 'E_FRAMEWORK') return EXIT.config;
+    if (e.code === 'E_CONFIG' || e.code === 'E_FRAMEWORK' || e.code === 'E_VULN_DB_MISSING' || e.code === 'E_THREAT_RULE') return EXIT.config;
     return EXIT.usage;
   }
   io.stderr(`palisade: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -1,19 +1,26 @@
 import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../app/content.js';
+import { auditCommand } from './commands/audit.js';
 import { checksCommand } from './commands/checks.js';
+import { dbCommand, type DbDeps } from './commands/db.js';
 import { docsCommand } from './commands/docs.js';
 import { fixCommand } from './commands/fix.js';
+import { sbomCommand } from './commands/sbom.js';
+import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import type { ScanImageDeps } from './commands/scan-image.js';
 import { EXIT, processIo, reportError, type Io } from './io.js';
 
 /** Builds the CLI. Commands never call process.exit: they report an exit code. */
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void, deps: ScanImageDeps & DbDeps = {}): Command {
   const program = new Command('palisade')
     .description('Security posture for Kubernetes: scan manifests and clusters for misconfigurations')
     .version(toolVersion(), '-v, --version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const cmd of [scanCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), docsCommand(io, setExit)]) {
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Each command parses its own options, so `scan image -o cyclonedx` reaches the subcommand untouched.
+    .enablePositionalOptions();
+  for (const cmd of [scanCommand(io, setExit, deps), sbomCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), auditCommand(io, setExit), rulesCommand(io, setExit), dbCommand(io, setExit, deps), docsCommand(io, setExit)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -23,9 +30,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: string[], io: Io = processIo(), deps: ScanImageDeps & DbDeps = {}): Promise<number> {
   let code = EXIT.ok as number;
-  const program = buildProgram(io, (c) => (code = c));
+  const program = buildProgram(io, (c) => (code = c), deps);
   try {
     await program.parseAsync(argv);
   } catch (e) {

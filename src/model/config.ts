@@ -75,7 +75,22 @@ export const configSchema = z
       .strict()
       .default({ enabled: true, foreign: true }),
     failOn: severitySchema.optional(),
+    /** Threat rules of `palisade audit scan`: override files (lists, macros, rule switches), relative to this file. */
+    threatRules: z
+      .object({
+        overrides: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
     minScore: z.number().min(0).max(100).optional(),
+    /** Settings of `palisade scan image`. */
+    vulnerabilities: z
+      .object({
+        /** Warn when the vulnerability database is older than this: `7d`, `36h`, `2w`, or a number of days. Default 7d. */
+        maxDbAge: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?\s*[hdw]$/, 'expected a duration like 7d, 36h or 2w')]).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 export type PalisadeConfig = z.infer<typeof configSchema>;

@@ -1,17 +1,18 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../app/config.js';
 import { scanManifests } from '../../app/scan.js';
 import { PalisadeError } from '../../model/errors.js';
 import { atLeast, SEVERITIES, type Severity } from '../../model/severity.js';
 import type { ScanReport } from '../../model/report.js';
-import { renderJson } from '../../report/json.js';
+import { renderJson, renderJsonChunks } from '../../report/json.js';
 import { renderJunit } from '../../report/junit.js';
 import { renderSarif } from '../../report/sarif.js';
 import { renderTable } from '../../report/table.js';
 import { renderYaml } from '../../report/yaml.js';
 import { EXIT, reportError, useColor, type Io } from '../io.js';
 import { progress } from '../progress.js';
+import { scanImageCommand, type ScanImageDeps } from './scan-image.js';
 
 export const SCAN_FORMATS = ['table', 'json', 'yaml', 'sarif', 'junit'] as const;
 type ScanFormat = (typeof SCAN_FORMATS)[number];
@@ -39,6 +40,20 @@ export function render(report: ScanReport, format: ScanFormat, color: boolean, w
   }
 }
 
+/** Writes text given in pieces to a file, or to standard output. */
+function writeChunks(chunks: Iterable<string>, file: string | undefined, io: Io): void {
+  if (!file) {
+    for (const c of chunks) io.stdout(c);
+    return;
+  }
+  const fd = openSync(file, 'w');
+  try {
+    for (const c of chunks) writeSync(fd, c);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Exit code of a finished scan: policy bit (findings/score) and input-error bit. */
 export function scanExitCode(report: ScanReport, failOn: Severity | 'none' | undefined, minScore: number | undefined): number {
   let code = EXIT.ok;
@@ -48,9 +63,12 @@ export function scanExitCode(report: ScanReport, failOn: Severity | 'none' | und
   return code;
 }
 
-export function scanCommand(io: Io, setExit: (code: number) => void): Command {
+export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanImageDeps = {}): Command {
   return new Command('scan')
-    .description('Scan Kubernetes manifests (files, folders, - for stdin) for misconfigurations')
+    .description('Scan Kubernetes manifests (files, folders, - for stdin) for misconfigurations; `scan image` scans container images')
+    // `scan image ...` goes to the subcommand with all its options; `scan <paths>` keeps its own.
+    .enablePositionalOptions()
+    .addCommand(scanImageCommand(io, setExit, deps))
     .argument('[paths...]', 'files or folders (.yaml, .yml, .json), or - for stdin', ['.'])
     .addOption(new Option('-o, --output <format>', 'output format').choices(SCAN_FORMATS).default('table'))
     .option('--output-file <file>', 'write the report to a file instead of stdout')
@@ -81,9 +99,14 @@ export function scanCommand(io: Io, setExit: (code: number) => void): Command {
         });
         bar.done();
         const color = flags.color !== false && useColor(io) && !flags.outputFile;
-        const text = render(report, flags.output, color, io.stdoutIsTty ? io.columns : undefined);
-        if (flags.outputFile) writeFileSync(flags.outputFile, text);
-        else io.stdout(text);
+        if (flags.output === 'json') {
+          // Written piece by piece: the JSON of a large scan is too big to hold as one string.
+          writeChunks(renderJsonChunks(report), flags.outputFile, io);
+        } else {
+          const text = render(report, flags.output, color, io.stdoutIsTty ? io.columns : undefined);
+          if (flags.outputFile) writeFileSync(flags.outputFile, text);
+          else io.stdout(text);
+        }
         // Config file values apply when the flag is absent.
         setExit(scanExitCode(report, flags.failOn ?? loaded.config.failOn, flags.minScore ?? loaded.config.minScore));
       } catch (e) {
