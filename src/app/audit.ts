@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { readAuditSources } from '../inputs/audit/index.js';
 import { atLeast, severityRank, type Severity } from '../model/severity.js';
 import type { Alert } from '../model/audit.js';
@@ -11,6 +11,7 @@ import { ThreatEngine, type EngineStats } from '../threats/engine.js';
 import { isIpOrCidr } from '../threats/ip.js';
 import { overrideFileSchema, type ResolvedOverride } from '../threats/rule-schema.js';
 import { CONTENT_DIR } from './content.js';
+import { zodIssueMessage } from './yaml-errors.js';
 
 /** Where the shipped threat rules live. */
 export const THREAT_RULES_DIR = join(CONTENT_DIR, 'threat-rules');
@@ -18,29 +19,8 @@ export const THREAT_RULES_DIR = join(CONTENT_DIR, 'threat-rules');
 /** Lists whose name ends with this hold addresses and CIDR ranges, and are validated as such. */
 const RANGE_LIST_SUFFIX = '_ranges';
 
-type Path = ReadonlyArray<string | number>;
 
-/** Line of the deepest existing node on a path of a YAML document. */
-function lineOf(doc: Document, counter: LineCounter, path: Path): number | undefined {
-  let node: unknown = doc.contents;
-  let offset: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as YamlNode).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as YamlNode | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset === undefined ? undefined : counter.linePos(offset).line;
-}
-
-function readYaml(file: string): { data: unknown; locate: (p: Path) => number | undefined } {
+function readYaml(file: string): { data: unknown; locate: (p: ReadonlyArray<string | number>) => number | undefined } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -53,7 +33,7 @@ function readYaml(file: string): { data: unknown; locate: (p: Path) => number | 
     const e = doc.errors[0]!;
     throw new PalisadeError('E_THREAT_RULE', `invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
   }
-  return { data: doc.toJS() as unknown, locate: (p) => lineOf(doc, counter, p) };
+  return { data: doc.toJS() as unknown, locate: (p) => zodIssueMessage(doc, counter, [...p]).line };
 }
 
 /** Reads every rule file of a folder (sorted by name), keeping line positions for messages. */

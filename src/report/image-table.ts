@@ -2,7 +2,8 @@ import pc from 'picocolors';
 import type { DetectedVulnerability } from '../model/advisory.js';
 import type { ImageScanReport } from '../model/image-report.js';
 import type { OsInfo } from '../model/package.js';
-import { SEVERITIES, type Severity } from '../model/severity.js';
+import { SEVERITIES } from '../model/severity.js';
+import { sevLabel } from './table.js';
 
 /** Options of the image table. */
 export interface ImageTableOptions {
@@ -12,17 +13,6 @@ export interface ImageTableOptions {
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
-
-function sevLabel(s: Severity, c: Colors): string {
-  const t = s.toUpperCase().padEnd(8);
-  switch (s) {
-    case 'critical': return c.bold(c.red(t));
-    case 'high': return c.red(t);
-    case 'medium': return c.yellow(t);
-    case 'low': return c.cyan(t);
-    default: return c.dim(t);
-  }
-}
 
 function osName(os: OsInfo | undefined): string {
   if (!os) return 'unknown OS';

@@ -10,7 +10,8 @@ export interface TableOptions {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-function sevLabel(s: Severity, c: Colors): string {
+/** A severity as a fixed-width, coloured label. */
+export function sevLabel(s: Severity, c: Colors): string {
   const t = s.toUpperCase().padEnd(8);
   switch (s) {
     case 'critical': return c.bold(c.red(t));
