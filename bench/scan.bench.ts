@@ -13,8 +13,10 @@
  * repetitions for small cases; peak RSS comes from children that run once, cold, as the CLI does, so that
  * warm-up and repetitions do not inflate it. Each case prints one line: Palisade's time, resources per
  * second, time per resource, peak RSS and phase split, the same figures for the baseline, and the ratio
- * of the two. When kube-score or Polaris are installed (PATH or ~/go/bin), they are timed on the 10k
- * corpus next to the Palisade CLI, all as whole processes writing JSON.
+ * of the two; then the CPU time of both (every thread), whose ratio is the work the scan does beyond
+ * parsing, which a busy machine inflates far less than the wall-clock ratio. When kube-score or Polaris
+ * are installed (PATH or ~/go/bin), they are timed on the 10k corpus next to the Palisade CLI, all as
+ * whole processes writing JSON.
  *
  * Options: `--cases 1000,10000` `--seed 42` `--reps 5` `--no-peers` `--keep` (keep the corpus folders)
  * `--profile <dir>` (write a V8 CPU profile of one Palisade scan per case into dir) `--threads <n>` (worker
@@ -55,6 +57,11 @@ type ChildJob =
 interface ChildResult {
   medianMs: number;
   timesMs: number[];
+  /**
+   * Median CPU time (user + system, every thread of the child) of the timed runs: the work done, which
+   * other processes on the machine inflate far less than the wall-clock time.
+   */
+  cpuMs?: number;
   /** Peak RSS in bytes of the whole child. */
   peakRss: number;
   resources: number;
@@ -75,6 +82,12 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** CPU time (user + system, all threads) of this process since `start`, in milliseconds. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }
 
 function listYamlFiles(dir: string, out: string[] = []): string[] {
@@ -102,13 +115,16 @@ async function runYaml(job: Extract<ChildJob, { mode: 'yaml' }>): Promise<ChildR
   for (let i = 0; i < job.warmups; i++) load(warm);
   const texts = listYamlFiles(job.dir).map((f) => readFileSync(f, 'utf8'));
   const times: number[] = [];
+  const cpu: number[] = [];
   let docs = 0;
   for (let i = 0; i < job.reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     docs = load(texts);
     times.push(performance.now() - t0);
+    cpu.push(cpuMsSince(c0));
   }
-  return { medianMs: median(times), timesMs: times, peakRss: process.resourceUsage().maxRSS * 1024, resources: docs, documents: docs };
+  return { medianMs: median(times), timesMs: times, cpuMs: median(cpu), peakRss: process.resourceUsage().maxRSS * 1024, resources: docs, documents: docs };
 }
 
 async function loadScan(threads: number | undefined) {
@@ -161,12 +177,15 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
 
   for (let i = 0; i < job.warmups; i++) await scan(job.warmDir);
   const times: number[] = [];
+  const cpu: number[] = [];
   let report: Awaited<ReturnType<typeof scan>> | undefined;
   for (let i = 0; i < job.reps; i++) {
     report = undefined;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     report = await scan(job.dir);
     times.push(performance.now() - t0);
+    cpu.push(cpuMsSince(c0));
   }
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const summary = report!.summary;
@@ -203,6 +222,7 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
   return {
     medianMs: median(times),
     timesMs: times,
+    cpuMs: median(cpu),
     peakRss,
     resources: summary.resources,
     findings: summary.findings,
@@ -367,7 +387,7 @@ async function main(): Promise<void> {
         `case ${label(n).padStart(4)}: ${n} resources, ${corpus.files.length} files, ${fmtMB(corpus.bytes)}, ${corpus.lines} lines | ` +
           `palisade ${fmtS(scan.medianMs)} (${rate(scan)} res/s, ${usPer(scan)} µs/res, peak RSS ${fmtMB(scanMem.peakRss)}; one thread per phase: read+parse ${fmtS(ph.readParseMs)}, evaluate ${fmtS(ph.evaluateMs)}, report ${fmtS(ph.reportMs)}) | ` +
           `js-yaml loadAll ${fmtS(yaml.medianMs)} (${rate(yaml)} res/s, ${usPer(yaml)} µs/res, peak RSS ${fmtMB(yamlMem.peakRss)}) | ` +
-          `ratio ${(scan.medianMs / yaml.medianMs).toFixed(2)} | ${scan.checks} checks, ${scan.findings} findings, ${scan.errors} errors | ${jsonPart} | median of ${reps}`,
+          `ratio ${(scan.medianMs / yaml.medianMs).toFixed(2)} (CPU time ${fmtS(scan.cpuMs!)} vs ${fmtS(yaml.cpuMs!)}, ratio ${(scan.cpuMs! / yaml.cpuMs!).toFixed(2)}) | ${scan.checks} checks, ${scan.findings} findings, ${scan.errors} errors | ${jsonPart} | median of ${reps}`,
       );
     }
     if (rows.length > 1) {

@@ -5,12 +5,18 @@ export function renderJson(report: ScanReport): string {
   return [...renderJsonChunks(report)].join('');
 }
 
-/** Pieces of about this many characters: few writes, and only one piece in memory at a time. */
-const CHUNK_CHARS = 256 * 1024;
+/**
+ * Pieces of about this many characters: few writes, and only one piece in memory at a time. Pieces and
+ * batches stay small enough to die young: strings past V8's large-object size (about 128 KiB) go straight
+ * to the old generation, where the hundreds of megabytes a large report is written through piled up until
+ * the next full collection (about 160 MB more peak memory at 50k resources with 256 KiB pieces and batches
+ * of 512 findings).
+ */
+const CHUNK_CHARS = 48 * 1024;
 
 /** Arrays with more items than this are written in batches of items rather than in one piece. */
 const STREAMED_ARRAY = 64;
-const BATCH = 512;
+const BATCH = 32;
 
 /**
  * `-o json` in pieces whose concatenation is exactly `JSON.stringify(report, null, 2)` plus a newline,
