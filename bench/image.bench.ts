@@ -1,8 +1,8 @@
 /**
- * `npm run bench:image`: speed and memory of scanning a container image pulled from a registry, and of
+ * `npm run bench:image` (and the second part of `npm run bench`): speed and memory of scanning a container image pulled from a registry, and of
  * matching its packages against a vulnerability database of 120,000 advisories.
  *
- * The image (built once, kept in the test cache; see docs/benchmarks.md) is five gzip layers of real and
+ * The image (built once, kept in the test cache; figures in docs/vulnerability-db.md) is five gzip layers of real and
  * realistic files: a `debootstrap --variant=minbase bookworm` root; shared libraries; a Python
  * site-packages with dist-info metadata, modules, byte code and extension modules; an application's
  * node_modules with package.json files, sources, bundles and type definitions; and a Node.js-sized
@@ -622,7 +622,7 @@ async function runScan(job: Extract<ChildJob, { mode: 'scan' }>): Promise<ChildR
 async function runScanMatch(job: Extract<ChildJob, { mode: 'scan-match' }>): Promise<ChildResult> {
   const { scanImage } = await import('../src/app/scan-image.js');
   const { loadVulnBackend } = await import('../src/app/vuln-backend.js');
-  const backend = await loadVulnBackend();
+  const backend = loadVulnBackend();
   const t0 = performance.now();
   const { report } = await scanImage({ source: job.ref, registry: REGISTRY_OPTS, dbPath: job.db, maxDbAgeHours: 1e9, ignoreFile: undefined, cwd: '/nonexistent', now: NOW }, backend);
   const ms = performance.now() - t0;

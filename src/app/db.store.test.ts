@@ -1,24 +1,18 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFeedMirror } from '../../test/helpers/feed-mirror.js';
-import type { AdvisoryLookup, AdvisoryWriter } from '../model/advisory.js';
-import { dbStatus, exportDb, importDb, updateVulnDb } from './db.js';
+import { PalisadeError } from '../model/errors.js';
+import * as store from '../storage/vulndb/index.js';
+import { dbStatus, exportDb, importDb, lockVulnDb, updateVulnDb } from './db.js';
 
-/** The SQLite store, through the same API `db.ts` loads it by. */
-const STORE = join(import.meta.dirname, '../storage/vulndb/index.ts');
-interface StoreModule {
-  openVulnDb(path: string, opts?: { readonly?: boolean; create?: boolean }): AdvisoryLookup & AdvisoryWriter & { close(): void };
-}
-
-describe.skipIf(!existsSync(STORE))('db update, status, export and import with the SQLite store', () => {
+describe('db update, status, export and import with the SQLite store', () => {
   let dir: string;
-  let store: StoreModule;
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'palisade-db-store-'));
     writeFeedMirror(join(dir, 'mirror'));
-    store = (await import(/* @vite-ignore */ STORE)) as StoreModule;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,7 +32,10 @@ describe.skipIf(!existsSync(STORE))('db update, status, export and import with t
     } finally {
       db.close();
     }
-    expect((await dbStatus({ dbPath })).status).toBeTruthy();
+    const { status } = await dbStatus({ dbPath });
+    expect(status.totals).toMatchObject({ sources: status.sources.length, documents: first.documents.length });
+    expect(status.sources.find((x) => x.id === 'debian-tracker')).toMatchObject({ documents: 1, affected: 16 });
+    expect(existsSync(`${dbPath}.lock`)).toBe(false);
 
     const file = join(dir, 'export.db');
     await exportDb(file, { dbPath });
@@ -50,5 +47,42 @@ describe.skipIf(!existsSync(STORE))('db update, status, export and import with t
     } finally {
       imported.close();
     }
+  });
+
+  it('lets one update at a time change a database: the second stops at once, naming the first', async () => {
+    const dbPath = join(dir, 'locked.db');
+    const source = join(dir, 'mirror');
+    const [a, b] = await Promise.allSettled([updateVulnDb({ dbPath, source }), updateVulnDb({ dbPath, source })]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('rejected');
+    const err = (b as PromiseRejectedResult).reason as PalisadeError;
+    expect(err.code).toBe('E_VULN_DB_LOCKED');
+    expect(err.message).toMatch(new RegExp(`locked\\.db is being changed by \`palisade db update\` \\(process ${process.pid} on .*, since .*\\): wait for it to finish, or remove .*locked\\.db\\.lock`));
+    expect((a as PromiseFulfilledResult<{ failed: number }>).value.failed).toBe(0);
+    // The first one finished and released the lock: the database is whole and a new update runs.
+    expect(existsSync(`${dbPath}.lock`)).toBe(false);
+    const again = await updateVulnDb({ dbPath, source });
+    expect(again.documents.every((d) => d.result === 'unchanged')).toBe(true);
+  });
+
+  it('refuses an import while an update holds the lock, and takes over the lock of a process that is gone', async () => {
+    const dbPath = join(dir, 'held.db');
+    const release = lockVulnDb(dbPath, 'db update');
+    try {
+      await expect(importDb(join(dir, 'export.db'), { dbPath })).rejects.toMatchObject({ code: 'E_VULN_DB_LOCKED' });
+    } finally {
+      release();
+    }
+    expect(existsSync(`${dbPath}.lock`)).toBe(false);
+    // A lock left by a process of this machine that has exited.
+    const gone = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    writeFileSync(`${dbPath}.lock`, JSON.stringify({ pid: gone, host: hostname(), command: 'db update', startedAt: '2020-01-01T00:00:00Z' }));
+    const r = await updateVulnDb({ dbPath, source: join(dir, 'mirror'), feeds: ['debian-tracker'] });
+    expect(r.failed).toBe(0);
+    expect(existsSync(`${dbPath}.lock`)).toBe(false);
+    // A lock of another machine (a shared folder) is never taken over.
+    writeFileSync(`${dbPath}.lock`, JSON.stringify({ pid: gone, host: 'elsewhere.example', command: 'db import', startedAt: '2020-01-01T00:00:00Z' }));
+    await expect(updateVulnDb({ dbPath, source: join(dir, 'mirror') })).rejects.toThrow(/`palisade db import` \(process \d+ on elsewhere\.example/);
+    expect(readFileSync(`${dbPath}.lock`, 'utf8')).toContain('elsewhere.example');
   });
 });

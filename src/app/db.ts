@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { AdvisoryWriter, FeedDocumentState } from '../model/advisory.js';
 import { PalisadeError } from '../model/errors.js';
+import { defaultVulnDbPath, importVulnDb, openVulnDb, type VulnDb, type VulnDbStatus } from '../storage/vulndb/index.js';
 import { FEEDS, isUrl, type Feed, type FeedDocument, type FeedEntryError } from '../vuln/feeds/index.js';
 import { toolVersion } from './content.js';
 
@@ -12,6 +14,8 @@ import { toolVersion } from './content.js';
  * those that changed. A document is the unit of work: it is downloaded (resuming a partial download),
  * verified, parsed and written in one transaction, or it fails alone and keeps the rows it had.
  */
+
+export type { VulnDbStatus };
 
 /** The database as `db update` writes it. */
 export interface VulnDbWriter extends AdvisoryWriter {
@@ -28,7 +32,7 @@ export interface VulnDbStore {
   defaultPath(): string;
   /** Opens (creating when asked) the database at `path` for writing. */
   openWriter(path: string): VulnDbWriter;
-  status(path: string): unknown;
+  status(path: string): VulnDbStatus;
   exportTo(path: string, file: string): void;
   importFrom(file: string, path: string): void;
 }
@@ -414,10 +418,81 @@ async function updateDocument(feed: Feed, doc: FeedDocument, writer: VulnDbWrite
   if (part) removePart(part);
 }
 
+/** What the lock file of a database holds: who is changing it. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+/** True when a process of this id runs on this machine (EPERM: it runs, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLockOwner(file: string): LockOwner | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, command: String(v.command ?? 'db update'), startedAt: String(v.startedAt ?? '') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the lock of the database at `dbPath` (`<dbPath>.lock`, created exclusively) for `command`, and
+ * returns its release. A second `db update` or `db import` of the same database stops at once with
+ * `E_VULN_DB_LOCKED`, naming the process that holds the lock; a lock left by a process of this machine
+ * that is gone (killed, crashed) is taken over. Readers (scans) take no lock: each document is replaced in one
+ * SQLite transaction, so a reader sees it entirely old or entirely new.
+ */
+export function lockVulnDb(dbPath: string, command: string): () => void {
+  const file = `${dbPath}.lock`;
+  mkdirSync(dirname(file), { recursive: true });
+  const me: LockOwner = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = readLockOwner(file);
+      const stale = owner !== undefined && owner.host === me.host && owner.pid !== process.pid && !processAlive(owner.pid);
+      if ((stale || owner === undefined) && attempt === 0) {
+        // Gone or unreadable (a writer killed between create and write): take it over, once.
+        if (owner === undefined && Date.now() - statSync(file).mtimeMs < 5000) throw lockedError(dbPath, file, owner);
+        rmSync(file, { force: true });
+        continue;
+      }
+      throw lockedError(dbPath, file, owner);
+    }
+    try {
+      writeSync(fd, JSON.stringify(me));
+    } finally {
+      closeSync(fd);
+    }
+    return () => {
+      // Remove only our own lock: never one a later process took over.
+      if (readLockOwner(file)?.pid === me.pid) rmSync(file, { force: true });
+    };
+  }
+}
+
+function lockedError(dbPath: string, file: string, owner: LockOwner | undefined): PalisadeError {
+  const who = owner ? `\`palisade ${owner.command}\` (process ${owner.pid} on ${owner.host}, since ${owner.startedAt})` : 'another palisade process';
+  return new PalisadeError('E_VULN_DB_LOCKED', `${dbPath} is being changed by ${who}: wait for it to finish, or remove ${file} if no such process runs`);
+}
+
 /** Updates the vulnerability database from the feeds (or a mirror of them). Never throws for a failing document. */
 export async function updateVulnDb(opts: UpdateVulnDbOptions = {}): Promise<UpdateResult> {
   const feeds = selectFeeds(opts.feeds);
-  const store = opts.store ?? (await defaultStore());
+  const store = opts.store ?? defaultStore();
   const dbPath = opts.dbPath ?? store.defaultPath();
   if (opts.source && !isUrl(opts.source)) {
     if (!existsSync(opts.source) || !statSync(opts.source).isDirectory()) throw new PalisadeError('E_USAGE', `--source: ${opts.source} is neither an http(s) URL nor a folder`);
@@ -436,8 +511,15 @@ export async function updateVulnDb(opts: UpdateVulnDbOptions = {}): Promise<Upda
   const now = opts.now ?? (() => new Date());
   const downloads = `${dbPath}.downloads`;
   const plan = feeds.flatMap((feed) => feed.documents(feedBase(feed, opts.source)).map((doc) => ({ feed, doc })));
-  const writer = store.openWriter(dbPath);
+  const unlock = lockVulnDb(dbPath, 'db update');
   const outcomes: DocumentOutcome[] = [];
+  let writer: VulnDbWriter;
+  try {
+    writer = store.openWriter(dbPath);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   try {
     for (const [index, { feed, doc }] of plan.entries()) {
       opts.onProgress?.({ phase: 'document', feed: feed.id, document: doc.key, index, total: plan.length });
@@ -452,21 +534,25 @@ export async function updateVulnDb(opts: UpdateVulnDbOptions = {}): Promise<Upda
       opts.onProgress?.({ phase: 'done', outcome });
     }
   } finally {
-    writer.close();
+    try {
+      writer.close();
+    } finally {
+      unlock();
+    }
   }
   return { dbPath, documents: outcomes, failed: outcomes.filter((o) => o.result === 'failed').length };
 }
 
 /** The database's own account of itself (sources, documents, counts, last update). */
-export async function dbStatus(opts: { dbPath?: string; store?: VulnDbStore } = {}): Promise<{ dbPath: string; status: unknown }> {
-  const store = opts.store ?? (await defaultStore());
+export async function dbStatus(opts: { dbPath?: string; store?: VulnDbStore } = {}): Promise<{ dbPath: string; status: VulnDbStatus }> {
+  const store = opts.store ?? defaultStore();
   const dbPath = opts.dbPath ?? store.defaultPath();
   return { dbPath, status: store.status(dbPath) };
 }
 
 /** Writes a copy of the database to `file`, for an air-gapped machine to `importDb`. */
 export async function exportDb(file: string, opts: { dbPath?: string; store?: VulnDbStore } = {}): Promise<{ dbPath: string; file: string }> {
-  const store = opts.store ?? (await defaultStore());
+  const store = opts.store ?? defaultStore();
   const dbPath = opts.dbPath ?? store.defaultPath();
   const target = isAbsolute(file) ? file : resolve(file);
   store.exportTo(dbPath, target);
@@ -475,33 +561,27 @@ export async function exportDb(file: string, opts: { dbPath?: string; store?: Vu
 
 /** Replaces the database with an exported copy, after checking it. */
 export async function importDb(file: string, opts: { dbPath?: string; store?: VulnDbStore } = {}): Promise<{ dbPath: string; file: string }> {
-  const store = opts.store ?? (await defaultStore());
+  const store = opts.store ?? defaultStore();
   const dbPath = opts.dbPath ?? store.defaultPath();
   if (!existsSync(file)) throw new PalisadeError('E_USAGE', `${file}: no such file`);
-  store.importFrom(file, dbPath);
+  const unlock = lockVulnDb(dbPath, 'db import');
+  try {
+    store.importFrom(file, dbPath);
+  } finally {
+    unlock();
+  }
   return { dbPath, file };
 }
-
-/** What `src/storage/vulndb` provides. */
-interface StoreModule {
-  defaultVulnDbPath(): string;
-  openVulnDb(path: string, opts?: { readonly?: boolean; create?: boolean }): VulnDbWriter & { status(): unknown; exportTo(file: string): unknown };
-  importVulnDb(file: string, targetPath: string): unknown;
-}
-
-// Loaded by path when a database command runs, so that other commands never load SQLite.
-const STORE_MODULE = '../storage/vulndb/index.js';
 
 function missing(path: string): PalisadeError {
   return new PalisadeError('E_VULN_DB_MISSING', `no vulnerability database at ${path}: run \`palisade db update\` (or \`palisade db import <file>\`)`);
 }
 
-/** The SQLite store, loaded only when a database command runs. */
-async function defaultStore(): Promise<VulnDbStore> {
-  const m = (await import(STORE_MODULE)) as StoreModule;
-  const readOnly = <T>(path: string, use: (db: ReturnType<StoreModule['openVulnDb']>) => T): T => {
+/** The SQLite store of `src/storage/vulndb`. */
+function defaultStore(): VulnDbStore {
+  const readOnly = <T>(path: string, use: (db: VulnDb) => T): T => {
     if (!existsSync(path)) throw missing(path);
-    const db = m.openVulnDb(path, { readonly: true });
+    const db = openVulnDb(path, { readonly: true });
     try {
       return use(db);
     } finally {
@@ -509,10 +589,10 @@ async function defaultStore(): Promise<VulnDbStore> {
     }
   };
   return {
-    defaultPath: () => m.defaultVulnDbPath(),
-    openWriter: (path) => m.openVulnDb(path, { create: true }),
+    defaultPath: () => defaultVulnDbPath(),
+    openWriter: (path) => openVulnDb(path, { create: true }),
     status: (path) => readOnly(path, (db) => db.status()),
     exportTo: (path, file) => void readOnly(path, (db) => db.exportTo(file)),
-    importFrom: (file, path) => void m.importVulnDb(file, path),
+    importFrom: (file, path) => void importVulnDb(file, path),
   };
 }

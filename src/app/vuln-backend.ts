@@ -1,63 +1,66 @@
-import { existsSync } from 'node:fs';
-import type { AdvisoryLookup, DataSource, DetectedVulnerability } from '../model/advisory.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { PalisadeError } from '../model/errors.js';
-import type { OsInfo, Package } from '../model/package.js';
+import type { DataSource } from '../model/advisory.js';
+import { defaultVulnDbPath, openVulnDb, type VulnDb } from '../storage/vulndb/index.js';
+import { matchPackages, parseEolTable, type EolTable } from '../vuln/match/index.js';
+import { CONTENT_DIR } from './content.js';
 import type { VulnBackend, VulnDatabase } from './scan-image.js';
 
-/** What `src/storage/vulndb` provides. */
-interface StoreModule {
-  defaultVulnDbPath(): string;
-  openVulnDb(path: string, opts: { readonly: boolean }): AdvisoryLookup & { status(): unknown; close(): void };
-}
+/** The end-of-life table shipped in `content/vuln/eol.yaml`. */
+export const EOL_TABLE_FILE = join(CONTENT_DIR, 'vuln', 'eol.yaml');
 
-/** What `src/vuln/match` provides. */
-interface MatcherModule {
-  matchPackages(os: OsInfo | undefined, packages: Package[], lookup: AdvisoryLookup, opts?: { now?: Date }): { vulnerabilities: DetectedVulnerability[]; notes: string[] };
-}
+let cachedEol: EolTable | undefined;
 
-// Loaded by path when an image is scanned, so that manifest scans never load SQLite.
-const STORE_MODULE = '../storage/vulndb/index.js';
-const MATCHER_MODULE = '../vuln/match/index.js';
-
-function isoTime(v: unknown): string | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();
-  if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(Date.parse(v)).toISOString();
-  return undefined;
-}
-
-/** The last update time and the sources from the store's `status()`. */
-function readStatus(status: unknown): { updatedAt?: string; sources: DataSource[] } {
-  const s = (status ?? {}) as Record<string, unknown>;
-  const updatedAt = isoTime(s.updatedAt) ?? isoTime(s.lastUpdated) ?? isoTime(s.lastUpdate) ?? isoTime(s.updated);
-  const sources: DataSource[] = [];
-  for (const x of Array.isArray(s.sources) ? s.sources : []) {
-    const src = (x && typeof x === 'object' && 'source' in x ? (x as { source: unknown }).source : x) as Partial<DataSource> | undefined;
-    if (src && typeof src.id === 'string') sources.push({ id: src.id, name: src.name ?? src.id, url: src.url ?? '' });
+/**
+ * Reads and validates the end-of-life table (cached for the default file). A broken table throws
+ * `E_CONFIG` naming the file and field: it ships with Palisade, so a problem is a packaging bug.
+ */
+export function loadEolTable(file = EOL_TABLE_FILE): EolTable {
+  if (file === EOL_TABLE_FILE && cachedEol) return cachedEol;
+  let table: EolTable;
+  try {
+    table = parseEolTable(load(readFileSync(file, 'utf8')), file);
+  } catch (e) {
+    throw new PalisadeError('E_CONFIG', `end-of-life table: ${(e as Error).message}`);
   }
-  return { updatedAt, sources };
+  if (file === EOL_TABLE_FILE) cachedEol = table;
+  return table;
 }
 
-/** The SQLite vulnerability database and the matcher, as `scanImage` uses them. */
-export async function loadVulnBackend(): Promise<VulnBackend> {
-  const store = (await import(STORE_MODULE)) as StoreModule;
-  const matcher = (await import(MATCHER_MODULE)) as MatcherModule;
+/** The database as a scan sees it, from an opened store and its `summary()`. */
+function scanView(db: VulnDb, status: { updatedAt?: string; sources: DataSource[] }): VulnDatabase {
+  const sources = status.sources;
   return {
-    defaultDbPath: () => store.defaultVulnDbPath(),
+    affected: (ns, pkg) => db.affected(ns, pkg),
+    vulnerability: (id) => db.vulnerability(id),
+    dataSource: (id) => db.dataSource(id),
+    updatedAt: () => status.updatedAt,
+    sources: () => sources,
+    close: () => db.close(),
+  };
+}
+
+/**
+ * The SQLite vulnerability database and the matcher, as `scanImage` uses them. Matching gets the
+ * end-of-life table, so scans of a release past its end of life say so (and Ubuntu ESM picks its stream).
+ */
+export function loadVulnBackend(opts: { eolFile?: string } = {}): VulnBackend {
+  return {
+    defaultDbPath: () => defaultVulnDbPath(),
     openDb(path: string): VulnDatabase {
       if (!existsSync(path)) {
         throw new PalisadeError('E_VULN_DB_MISSING', `no vulnerability database at ${path}: run \`palisade db update\` (or \`palisade db import <file>\`)`);
       }
-      const db = store.openVulnDb(path, { readonly: true });
-      const status = readStatus(db.status());
-      return {
-        affected: (ns, pkg) => db.affected(ns, pkg),
-        vulnerability: (id) => db.vulnerability(id),
-        dataSource: (id) => db.dataSource(id),
-        updatedAt: () => status.updatedAt,
-        sources: () => status.sources,
-        close: () => db.close(),
-      };
+      const db = openVulnDb(path, { readonly: true });
+      try {
+        return scanView(db, db.summary());
+      } catch (e) {
+        db.close();
+        throw e;
+      }
     },
-    match: (os, packages, lookup, opts) => matcher.matchPackages(os, packages, lookup, opts),
+    match: (os, packages, lookup, matchOpts) => matchPackages(os, packages, lookup, { ...matchOpts, eol: loadEolTable(opts.eolFile) }),
   };
 }

@@ -11,6 +11,8 @@ export const EXIT = {
   usage: 64,
   /** Invalid palisade.yaml or framework file. */
   config: 78,
+  /** A resource another process holds (the vulnerability database during an update): try again later. */
+  busy: 75,
   /** A bug. */
   internal: 70,
 } as const;
@@ -57,6 +59,7 @@ export function reportError(e: unknown, io: Io): number {
   if (e instanceof PalisadeError) {
     io.stderr(`palisade: ${e.message}\n`);
     if (e.code === 'E_CONFIG' || e.code === 'E_FRAMEWORK' || e.code === 'E_VULN_DB_MISSING' || e.code === 'E_THREAT_RULE') return EXIT.config;
+    if (e.code === 'E_VULN_DB_LOCKED') return EXIT.busy;
     return EXIT.usage;
   }
   io.stderr(`palisade: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

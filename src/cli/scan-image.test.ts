@@ -154,6 +154,19 @@ describe('palisade scan image', () => {
     expect(fromSbom.vulnerabilities.map((v: { id: string }) => v.id)).toEqual(fromImage.vulnerabilities.map((v: { id: string }) => v.id));
   });
 
+  it('writes SARIF 2.1.0 with one result per reported vulnerability; --ignore-unfixed leaves out those without a fix', async () => {
+    const all = JSON.parse((await run(['scan', 'image', img, '-o', 'sarif'])).io.out);
+    expect(all.version).toBe('2.1.0');
+    const ids = (doc: { runs: Array<{ results: Array<{ ruleId: string }> }> }) => doc.runs[0].results.map((r) => r.ruleId).sort();
+    expect(ids(all)).toEqual(['CVE-2023-45853', 'CVE-2023-5678', 'CVE-2024-0727', 'GHSA-35jh-r3h4-6jhm']);
+    const fixedOnly = await run(['scan', 'image', img, '-o', 'sarif', '--ignore-unfixed']);
+    expect(ids(JSON.parse(fixedOnly.io.out))).toEqual(['CVE-2023-5678', 'CVE-2024-0727', 'GHSA-35jh-r3h4-6jhm']);
+    const table = await run(['scan', 'image', img, '--ignore-unfixed', '--severity', 'medium,low']);
+    expect(table.io.out).toContain('CVE-2024-0727');
+    expect(table.io.out).not.toContain('CVE-2023-45853');
+    expect(table.io.out).not.toContain('GHSA-35jh-r3h4-6jhm');
+  });
+
   it('shows progress only on a terminal', async () => {
     const tty = await run(['scan', 'image', img, '-o', 'json'], capture({ tty: true }));
     expect(tty.io.err).toMatch(/Reading layers \d\/2 [\d.]+ MB decompressed/);
@@ -220,6 +233,34 @@ describe('palisade sbom', () => {
     expect(r.code).toBe(0);
     const purls = (t: string) => JSON.parse(t).components.filter((c: { purl?: string }) => c.purl).map((c: { purl: string }) => c.purl).sort();
     expect(purls(r.io.out)).toEqual(purls((await run(['sbom', img])).io.out));
+  });
+
+  it('round trip: image -> sbom -o cyclonedx|spdx -> scan image gives the same vulnerabilities; every component has a purl', async () => {
+    const key = (t: string) =>
+      (JSON.parse(t) as { vulnerabilities: Array<{ id: string; package: { purl: string }; installedVersion: string; fixedVersion?: string; severity: string; status: string; layer?: { digest: string } }> }).vulnerabilities
+        .map((v) => [v.id, v.package.purl, v.installedVersion, v.fixedVersion ?? '-', v.severity, v.status, v.layer?.digest ?? '-'].join(' '));
+    const fromImage = key((await run(['scan', 'image', img, '-o', 'json'])).io.out);
+    expect(fromImage.length).toBe(4);
+    for (const format of ['cyclonedx', 'spdx'] as const) {
+      const file = join(root, `trip.${format}.json`);
+      const made = await run(['sbom', img, '-o', format, '--output-file', file]);
+      expect(made.code).toBe(0);
+      const text = readFileSync(file, 'utf8');
+      if (format === 'cyclonedx') {
+        expect(await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(text)).toBeNull();
+        const components = JSON.parse(text).components as Array<{ type: string; name: string; purl?: string }>;
+        expect(components.filter((c) => c.type !== 'operating-system' && !c.purl).map((c) => c.name)).toEqual([]);
+        expect(components.filter((c) => c.purl).length).toBe(12);
+      } else {
+        const packages = JSON.parse(text).packages as Array<{ name: string; primaryPackagePurpose?: string; externalRefs?: Array<{ referenceType: string }> }>;
+        const libs = packages.filter((p) => p.primaryPackagePurpose === 'LIBRARY');
+        expect(libs.filter((p) => !p.externalRefs?.some((r) => r.referenceType === 'purl')).map((p) => p.name)).toEqual([]);
+      }
+      const scanned = await run(['scan', 'image', file, '-o', 'json']);
+      expect(scanned.code).toBe(0);
+      expect(JSON.parse(scanned.io.out).target).toMatchObject({ kind: 'sbom', digest: built.manifestDigest });
+      expect(key(scanned.io.out), format).toEqual(fromImage);
+    }
   });
 
   it('says which image source it could not read', async () => {

@@ -34,10 +34,20 @@ export type ErrorCode =
   | 'E_VULN_DB_SCHEMA'
   /** Vulnerability database: a file that is not one, fails its integrity check, or does not match its checksum. */
   | 'E_VULN_DB_INVALID'
+  /** Vulnerability database: another process is updating or replacing it. */
+  | 'E_VULN_DB_LOCKED'
   /** Audit inputs: a line or document that is not a Kubernetes audit event in any supported log format. */
   | 'E_AUDIT_EVENT'
   /** Threat rules: a rule, list, macro or override file that does not validate or compile. */
-  | 'E_THREAT_RULE';
+  | 'E_THREAT_RULE'
+  /** Audit store: a data file of a newer schema, or one that cannot be opened or written. */
+  | 'E_AUDIT_STORE'
+  /** Cluster inputs: no usable kubeconfig, context or in-cluster service account. */
+  | 'E_CLUSTER_CONFIG'
+  /** Cluster inputs: the API server refused a request (401 or 403); `palisade cluster preflight` says what to grant. */
+  | 'E_CLUSTER_FORBIDDEN'
+  /** Cluster inputs: the API server could not be reached or answered with an error. */
+  | 'E_CLUSTER_API';
 
 /** Where an input problem was found. Lines and columns are 1-based. */
 export interface SourcePosition {

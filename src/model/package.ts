@@ -39,6 +39,38 @@ export interface OsInfo {
   distroless?: boolean;
 }
 
+/**
+ * os-release `ID` -> OS family, for the IDs Palisade has advisories for. The image analyzer and the SBOM
+ * reader (which meets the same IDs as purl namespaces and `distro` qualifiers) both read it.
+ */
+export const OS_RELEASE_IDS: Readonly<Record<string, OsInfo['family']>> = {
+  debian: 'debian',
+  ubuntu: 'ubuntu',
+  alpine: 'alpine',
+  wolfi: 'wolfi',
+  chainguard: 'chainguard',
+  rhel: 'redhat',
+  rocky: 'rocky',
+  almalinux: 'alma',
+  centos: 'centos',
+  ol: 'oracle',
+  amzn: 'amazon',
+  fedora: 'fedora',
+  sles: 'sles',
+  sles_sap: 'sles',
+  'sle-micro': 'sle-micro',
+  // SUSE Linux Micro 6 took a new ID for the same product line.
+  'sl-micro': 'sle-micro',
+  'opensuse-leap': 'opensuse-leap',
+  // openSUSE Leap 42.x wrote the bare ID.
+  opensuse: 'opensuse-leap',
+  'opensuse-tumbleweed': 'opensuse-tumbleweed',
+  photon: 'photon',
+  azurelinux: 'azurelinux',
+  // CBL-Mariner, as Azure Linux was called up to 2.0.
+  mariner: 'azurelinux',
+};
+
 /** The image layer that added a file or package. */
 export interface LayerRef {
   /** Compressed blob digest (`sha256:...`). */

@@ -79,9 +79,35 @@ export function memoryVulnDbStore(db: MemoryVulnDb): VulnDbStore {
   return {
     defaultPath: () => '/unused',
     openWriter: () => db,
-    status: () => ({
-      documents: [...db.docs.values()].map((d) => ({ source: d.source.id, documentKey: d.key, ...d.state })),
-    }),
+    status: (path) => {
+      const docs = [...db.docs.values()];
+      const ids = [...new Set(docs.map((d) => d.source.id))].sort();
+      const sources = ids.map((id) => {
+        const own = docs.filter((d) => d.source.id === id);
+        return {
+          ...own[0].source,
+          documents: own.length,
+          vulnerabilities: own.reduce((n, d) => n + d.vulnerabilities.length, 0),
+          affected: own.reduce((n, d) => n + d.affected.length, 0),
+          lastImport: own.map((d) => d.state.importedAt).sort().at(-1),
+        };
+      });
+      const updatedAt = docs.map((d) => d.state.importedAt).sort().at(-1);
+      return {
+        path,
+        schemaVersion: 1,
+        ...(updatedAt ? { updatedAt } : {}),
+        sources,
+        documents: docs.map((d) => ({ source: d.source.id, documentKey: d.key, ...d.state })),
+        totals: {
+          sources: sources.length,
+          documents: docs.length,
+          vulnerabilities: new Set(docs.flatMap((d) => d.vulnerabilities.map((v) => v.id))).size,
+          affected: docs.reduce((n, d) => n + d.affected.length, 0),
+        },
+        fileSize: 0,
+      };
+    },
     exportTo: () => undefined,
     importFrom: () => undefined,
   };

@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryVulnDb, memoryVulnDbStore, writeFeedMirror } from '../../../test/helpers/feed-mirror.js';
@@ -71,5 +71,36 @@ describe('palisade db', () => {
     expect(table.io.out).toMatch(/SOURCE\s+DOCUMENT\s+IMPORTED \(UTC\)\s+VULNS\s+AFFECTED\ndebian-tracker\s+tracker\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+7\s+16\n/);
     const json = await run(['status', '-o', 'json', '--db', join(dir, 'v.db')]);
     expect(JSON.parse(json.io.out)).toMatchObject({ path: join(dir, 'v.db'), documents: [{ source: 'debian-tracker', documentKey: 'tracker', vulnerabilities: 7, affected: 16 }] });
+  });
+
+  it('status of the SQLite store: file, totals, one line per source and per document', async () => {
+    const mirror = join(dir, 'mirror');
+    writeFeedMirror(mirror, ['debian-tracker', 'alpine-secdb']);
+    const dbPath = join(dir, 'real.db');
+    const real = (args: string[]) => main(['node', 'palisade', 'db', ...args], capture(), {});
+    const io = capture();
+    expect(await main(['node', 'palisade', 'db', 'update', '--source', mirror, '--feed', 'debian-tracker,alpine-secdb', '--db', dbPath], io, {})).toBe(0);
+    const table = capture();
+    expect(await main(['node', 'palisade', 'db', 'status', '--db', dbPath], table, {})).toBe(0);
+    const out = table.out;
+    expect(out).toMatch(new RegExp(`^Database: .*real\\.db\nSchema:   \\d+, \\d+ kB\nUpdated:  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\nTotals:   \\d+ vulnerabilities, \\d+ affected-package rows from 2 sources \\(25 documents\\)\n`));
+    expect(out).toMatch(/SOURCE\s+NAME\s+LAST IMPORT \(UTC\)\s+DOCS\s+VULNS\s+AFFECTED\n/);
+    expect(out).toMatch(/\ndebian-tracker\s+.+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+1\s+\d+\s+16\n/);
+    expect(out).toMatch(/\nalpine-secdb\s+.+\s+24\s+\d+\s+\d+\n/);
+    expect(out).toMatch(/SOURCE\s+DOCUMENT\s+IMPORTED \(UTC\)\s+VULNS\s+AFFECTED\n/);
+    expect(out).not.toMatch(/undefined|NaN/);
+    const json = capture();
+    await main(['node', 'palisade', 'db', 'status', '-o', 'json', '--db', dbPath], json, {});
+    expect(JSON.parse(json.out)).toMatchObject({ path: dbPath, totals: { sources: 2, documents: 25 } });
+    expect(await real(['status', '--db', join(dir, 'none.db')])).toBe(78);
+  });
+
+  it('a second update of a database being updated stops with exit 75, naming the process that holds it', async () => {
+    const dbPath = join(dir, 'v.db');
+    writeFileSync(`${dbPath}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), command: 'db update', startedAt: '2026-01-01T00:00:00.000Z' }));
+    const r = await run(['update', '--source', dir, '--db', dbPath]);
+    expect(r.code).toBe(75);
+    expect(r.io.err).toMatch(/^palisade: .*v\.db is being changed by `palisade db update` \(process \d+ on .*, since 2026-01-01T00:00:00\.000Z\): wait for it to finish, or remove .*v\.db\.lock if no such process runs\n$/);
+    expect(r.io.out).toBe('');
   });
 });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { dbStatus, exportDb, importDb, updateVulnDb, type DocumentOutcome, type UpdateProgress, type UpdateResult, type VulnDbStore } from '../../app/db.js';
+import { dbStatus, exportDb, importDb, updateVulnDb, type DocumentOutcome, type UpdateProgress, type UpdateResult, type VulnDbStatus, type VulnDbStore } from '../../app/db.js';
 import { EXIT, reportError, type Io } from '../io.js';
 import { progress } from '../progress.js';
 
@@ -80,19 +80,38 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 }
 
-/** Renders `db status` as a table: one line per feed document. */
-export function renderStatusTable(dbPath: string, status: unknown): string {
-  const s = status as { documents?: Array<Record<string, unknown>>; updatedAt?: string; schemaVersion?: unknown } | undefined;
-  let out = `Database: ${dbPath}\n`;
-  if (s?.updatedAt) out += `Updated:  ${s.updatedAt}\n`;
-  if (s?.schemaVersion !== undefined) out += `Schema:   ${String(s.schemaVersion)}\n`;
-  const docs = s?.documents ?? [];
-  if (docs.length === 0) return `${out}No feed documents imported yet: run \`palisade db update\`.\n`;
-  const rows = docs.map((d) => [String(d.source ?? ''), String(d.documentKey ?? d.document ?? ''), String(d.importedAt ?? '').slice(0, 19).replace('T', ' '), String(d.vulnerabilities ?? ''), String(d.affected ?? '')]);
-  const head = ['SOURCE', 'DOCUMENT', 'IMPORTED (UTC)', 'VULNS', 'AFFECTED'];
+/** Lays out rows under a header; the columns after `leftColumns` are numbers, aligned right. */
+function columns(head: string[], rows: string[][], leftColumns: number): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd() + '\n';
-  return out + '\n' + line(head) + rows.map(line).join('');
+  const line = (cells: string[]) => cells.map((c, i) => (i >= leftColumns ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd() + '\n';
+  return line(head) + rows.map(line).join('');
+}
+
+const utc = (iso: string | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : 'never');
+
+/**
+ * Renders `db status` as text: the file (schema, size, times), one line per data source with its counts,
+ * then one line per feed document.
+ */
+export function renderStatusTable(dbPath: string, s: VulnDbStatus): string {
+  let out = `Database: ${dbPath}\n`;
+  out += `Schema:   ${s.schemaVersion}${s.fileSize ? `, ${mb(s.fileSize)}` : ''}\n`;
+  out += `Updated:  ${utc(s.updatedAt)}\n`;
+  if (s.exportedAt) out += `Exported: ${utc(s.exportedAt)}\n`;
+  if (s.documents.length === 0) return `${out}No feed documents imported yet: run \`palisade db update\`.\n`;
+  const t = s.totals;
+  out += `Totals:   ${plural(t.vulnerabilities, 'vulnerability', 'vulnerabilities')}, ${plural(t.affected, 'affected-package row')} from ${plural(t.sources, 'source')} (${plural(t.documents, 'document')})\n`;
+  out += '\n' + columns(
+    ['SOURCE', 'NAME', 'LAST IMPORT (UTC)', 'DOCS', 'VULNS', 'AFFECTED'],
+    s.sources.map((x) => [x.id, x.name, (x.lastImport ?? '').slice(0, 19).replace('T', ' '), String(x.documents), String(x.vulnerabilities), String(x.affected)]),
+    3,
+  );
+  out += '\n' + columns(
+    ['SOURCE', 'DOCUMENT', 'IMPORTED (UTC)', 'VULNS', 'AFFECTED'],
+    s.documents.map((d) => [d.source, d.documentKey, d.importedAt.slice(0, 19).replace('T', ' '), String(d.vulnerabilities), String(d.affected)]),
+    3,
+  );
+  return out;
 }
 
 /** `palisade db`: update, inspect, export and import the vulnerability database. */
@@ -104,7 +123,7 @@ export function dbCommand(io: Io, setExit: (code: number) => void, deps: DbDeps 
     .description('Download the advisory feeds (or read a mirror) and import what changed')
     .option('--source <url|dir>', 'mirror to read instead of the upstream feeds: an http(s) base URL or a local folder holding <feed>/<path>')
     .option('--feed <id...>', 'only these feeds (osv, debian-tracker, alpine-secdb; repeatable or comma-separated)', collect)
-    .option('--db <path>', 'vulnerability database (default: the per-user data folder)')
+    .option('--db <path>', 'vulnerability database (default: ~/.cache/palisade/vuln.db, or under $PALISADE_CACHE_DIR or $XDG_CACHE_HOME)')
     .action(async (flags: { source?: string; feed?: string[]; db?: string }) => {
       try {
         const bar = updateProgress(io);
@@ -127,11 +146,11 @@ export function dbCommand(io: Io, setExit: (code: number) => void, deps: DbDeps 
     .command('status')
     .description('Show what the vulnerability database holds and when each feed document was imported')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--db <path>', 'vulnerability database (default: the per-user data folder)')
+    .option('--db <path>', 'vulnerability database (default: ~/.cache/palisade/vuln.db, or under $PALISADE_CACHE_DIR or $XDG_CACHE_HOME)')
     .action(async (flags: { output: 'table' | 'json'; db?: string }) => {
       try {
         const { dbPath, status } = await dbStatus({ dbPath: flags.db, store: deps.vulnDbStore });
-        io.stdout(flags.output === 'json' ? `${JSON.stringify({ path: dbPath, ...(status as object) }, null, 2)}\n` : renderStatusTable(dbPath, status));
+        io.stdout(flags.output === 'json' ? `${JSON.stringify({ ...status, path: dbPath }, null, 2)}\n` : renderStatusTable(dbPath, status));
         setExit(EXIT.ok);
       } catch (e) {
         setExit(reportError(e, io));
@@ -142,7 +161,7 @@ export function dbCommand(io: Io, setExit: (code: number) => void, deps: DbDeps 
     .command('export')
     .description('Write a copy of the vulnerability database to a file, for machines without network access')
     .argument('<file>', 'file to write')
-    .option('--db <path>', 'vulnerability database (default: the per-user data folder)')
+    .option('--db <path>', 'vulnerability database (default: ~/.cache/palisade/vuln.db, or under $PALISADE_CACHE_DIR or $XDG_CACHE_HOME)')
     .action(async (file: string, flags: { db?: string }) => {
       try {
         const r = await exportDb(file, { dbPath: flags.db, store: deps.vulnDbStore });
@@ -157,7 +176,7 @@ export function dbCommand(io: Io, setExit: (code: number) => void, deps: DbDeps 
     .command('import')
     .description('Replace the vulnerability database with a file written by `palisade db export`')
     .argument('<file>', 'exported database')
-    .option('--db <path>', 'vulnerability database (default: the per-user data folder)')
+    .option('--db <path>', 'vulnerability database (default: ~/.cache/palisade/vuln.db, or under $PALISADE_CACHE_DIR or $XDG_CACHE_HOME)')
     .action(async (file: string, flags: { db?: string }) => {
       try {
         const r = await importDb(file, { dbPath: flags.db, store: deps.vulnDbStore });

@@ -87,7 +87,7 @@ export function scanImageCommand(io: Io, setExit: (code: number) => void, deps: 
       const maxAge = flags.maxDbAge ?? loaded.config.vulnerabilities.maxDbAge;
       const maxDbAgeHours = maxAge === undefined ? undefined : parseDuration(maxAge, flags.maxDbAge !== undefined ? '--max-db-age' : `${loaded.file}: vulnerabilities.maxDbAge`);
       const registry = await registryOptions(flags, io);
-      const backend = deps.vulnBackend ?? (await loadVulnBackend());
+      const backend = deps.vulnBackend ?? loadVulnBackend();
       const bar = layerProgress(io);
       let result: ImageScanResult;
       try {

@@ -200,6 +200,25 @@ describe(`registry: anonymous pulls from a real registry${needsRegistry}`, () =>
     }
   });
 
+  it.skipIf(!REGISTRY)('fails clearly, never with an empty result, when a layer blob keeps failing or hangs', async () => {
+    const blob = images.gzip.layers[0].digest;
+    for (const [action, message] of [
+      [{ kind: 'status', status: 500 }, /failed after 3 attempts: HTTP 500/],
+      [{ kind: 'hang' }, /failed after 3 attempts: no response from 127\.0\.0\.1:\d+ within 0\.2 s/],
+    ] as const) {
+      const proxy = await startFaultProxy(reg.url, ({ path }) => (path.endsWith(blob) ? action : { kind: 'pass' }));
+      try {
+        const img = await openImage(`${proxy.host}/team/app:1.0`, opts({ timeoutMs: 200 }));
+        const e = await expectCode(img.walk(() => true), 'E_IMAGE_NETWORK', message);
+        expect(e.message).toContain(blob.slice(0, 19));
+        await img.close();
+        expect(proxy.seen.filter((x) => x.endsWith(blob))).toHaveLength(3);
+      } finally {
+        await proxy.stop();
+      }
+    }
+  });
+
   it.skipIf(!REGISTRY)('fails on a truncated layer blob and on a tampered manifest', async () => {
     const blob = images.gzip.layers[1].digest;
     const proxy = await startFaultProxy(reg.url, ({ path }) => {

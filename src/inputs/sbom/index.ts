@@ -26,7 +26,7 @@ export function parseSbom(doc: unknown, file: string): SbomDocument {
     if (o.bomFormat !== 'CycloneDX') throw new PalisadeError('E_SBOM_FORMAT', `bomFormat "${String(o.bomFormat)}" is not CycloneDX`, { file, field: 'bomFormat' });
     return readCycloneDx(doc, file);
   }
-  if (typeof o.spdxVersion === 'string') return readSpdx(doc, file);
+  if (o.spdxVersion !== undefined) return readSpdx(doc, file);
   throw new PalisadeError('E_SBOM_FORMAT', 'not a CycloneDX or SPDX JSON document (it has neither bomFormat nor spdxVersion)', { file });
 }
 

@@ -55,9 +55,18 @@ describe('purls', () => {
     expect(packageFromPurl('pkg:deb/curl@7.88.1-10', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'debian' } });
   });
 
+  it('knows the SUSE, Photon and Azure Linux families by namespace and distro', () => {
+    expect(packageFromPurl('pkg:rpm/opensuse/bash@5.2-1?distro=opensuse-leap-15.5', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'opensuse-leap', distro: { family: 'opensuse-leap', version: '15.5' } } });
+    expect(packageFromPurl('pkg:rpm/sle-micro/bash@5.2-1?distro=sle-micro-5.5', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'sle-micro', distro: { family: 'sle-micro', version: '5.5' } } });
+    expect(packageFromPurl('pkg:rpm/sles/openssl@3.1.4-1', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'sles' } });
+    expect(packageFromPurl('pkg:rpm/photon/curl@8.5.0-1.ph5', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'photon' } });
+    expect(packageFromPurl('pkg:rpm/mariner/curl@8.5.0-1.cm2', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'azurelinux' } });
+    expect(packageFromPurl('pkg:rpm/curl@8.5.0-1.azl3?distro=azurelinux-3.0', undefined)).toMatchObject({ ok: true, pkg: { ecosystem: 'azurelinux' } });
+  });
+
   it('refuses types and distributions Palisade cannot match, and purls that are not purls', () => {
     expect(packageFromPurl('pkg:cargo/serde@1.0.0', undefined)).toMatchObject({ ok: false, kind: 'unsupported', type: 'cargo' });
-    expect(packageFromPurl('pkg:rpm/opensuse/bash@5.2-1', undefined)).toMatchObject({ ok: false, kind: 'unsupported', message: expect.stringMatching(/opensuse/) });
+    expect(packageFromPurl('pkg:rpm/mageia/bash@5.2-1', undefined)).toMatchObject({ ok: false, kind: 'unsupported', message: expect.stringMatching(/mageia/) });
     expect(packageFromPurl('npm/lodash@1', undefined)).toMatchObject({ ok: false, kind: 'invalid' });
     expect(packageFromPurl('pkg:npm/lodash', undefined)).toMatchObject({ ok: false, kind: 'invalid', message: expect.stringMatching(/no version/) });
   });

@@ -192,7 +192,12 @@ describe('documents, lookups and merged records', () => {
     expect(s.documents.map((d) => `${d.source}/${d.documentKey}`)).toEqual(['debian-tracker/tracker', 'nvd/cves']);
     expect(s.fileSize).toBeGreaterThan(0);
     expect(s.createdAt).toMatch(/^\d{4}-/);
+    // What a scan reads: the same update time and sources, without the counts.
+    expect(db.summary()).toEqual({ updatedAt: s.updatedAt, sources: [DEBIAN, NVD] });
     db.close();
+    const empty = openVulnDb(join(dir, 'empty.db'), { create: true });
+    expect(empty.summary()).toEqual({ sources: [] });
+    empty.close();
   });
 });
 

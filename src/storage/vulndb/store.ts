@@ -67,6 +67,11 @@ export interface VulnDb extends AdvisoryLookup, AdvisoryWriter {
   /** Records new validators for a document whose rows did not change. */
   touchDocument(source: string, documentKey: string, state: FeedDocumentState): void;
   status(): VulnDbStatus;
+  /**
+   * What a scan reports of the database: the last update time and the data sources, read from two small
+   * tables (without the row counts of `status()`, which cost a pass over the advisories).
+   */
+  summary(): { updatedAt?: string; sources: DataSource[] };
   /** Writes a consistent, compacted copy to `file` and its checksum to `<file>.sha256`. */
   exportTo(file: string): ExportResult;
   close(): void;
@@ -362,6 +367,12 @@ class SqliteVulnDb implements VulnDb {
     this.db
       .prepare('UPDATE documents SET url = ?, etag = ?, last_modified = ?, digest = ?, imported_at = ?, vulnerabilities = ?, affected = ? WHERE source = ? AND key = ?')
       .run(state.url, state.etag ?? null, state.lastModified ?? null, state.digest, state.importedAt, state.vulnerabilities, state.affected, source, documentKey);
+  }
+
+  summary(): { updatedAt?: string; sources: DataSource[] } {
+    const updated = (this.db.prepare("SELECT value FROM meta WHERE key = 'updated_at'").get() as { value: string } | undefined)?.value;
+    const sources = (this.db.prepare('SELECT id, name, url FROM sources ORDER BY id').all() as DataSource[]).map((x) => ({ id: x.id, name: x.name, url: x.url }));
+    return updated ? { updatedAt: updated, sources } : { sources };
   }
 
   status(): VulnDbStatus {

@@ -33,6 +33,7 @@ describe('os-release analyzer', () => {
   it('wants the release files and the dpkg status entries, nothing else', () => {
     for (const p of ['/etc/os-release', '/usr/lib/os-release', '/etc/alpine-release', '/etc/debian_version', '/etc/redhat-release',
       '/etc/system-release', '/etc/centos-release', '/etc/oracle-release', '/etc/lsb-release', '/var/lib/dpkg/status',
+      '/etc/apk/repositories', '/var/lib/ubuntu-advantage/status.json',
       '/var/lib/dpkg/status.d/libc6']) {
       expect(osRelease.wants(p), p).toBe(true);
     }

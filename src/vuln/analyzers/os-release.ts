@@ -1,24 +1,8 @@
-import type { OsInfo } from '../../model/package.js';
+import { OS_RELEASE_IDS, type OsInfo } from '../../model/package.js';
 import type { Analyzer, AnalyzerFile, AnalyzerResult } from './analyzer.js';
 import { parseKeyValues } from './support/text.js';
 
 type Family = OsInfo['family'];
-
-/** os-release `ID` -> family. IDs not listed give `unknown` (still reported, with the pretty name). */
-const ID_FAMILY: Record<string, Family> = {
-  debian: 'debian',
-  ubuntu: 'ubuntu',
-  alpine: 'alpine',
-  wolfi: 'wolfi',
-  chainguard: 'chainguard',
-  rhel: 'redhat',
-  rocky: 'rocky',
-  almalinux: 'alma',
-  centos: 'centos',
-  ol: 'oracle',
-  amzn: 'amazon',
-  fedora: 'fedora',
-};
 
 /** Debian release names by major version, for images whose os-release predates `VERSION_CODENAME`. */
 const DEBIAN_CODENAMES: Record<string, string> = {
@@ -40,8 +24,15 @@ const RELEASE_FILES = [
   '/etc/redhat-release',
 ] as const;
 
+/** Alpine's package repositories: the branch packages really come from. */
+const APK_REPOSITORIES = '/etc/apk/repositories';
+/** Ubuntu Pro client state: says whether Expanded Security Maintenance is enabled. */
+const UBUNTU_ADVANTAGE_STATUS = '/var/lib/ubuntu-advantage/status.json';
+
 const WANTED = new Set<string>([
   '/etc/os-release',
+  APK_REPOSITORIES,
+  UBUNTU_ADVANTAGE_STATUS,
   '/usr/lib/os-release',
   '/etc/lsb-release',
   '/etc/alpine-release',
@@ -67,6 +58,47 @@ function releaseFileVersion(text: string): string | undefined {
   return /\brelease\s+(\d[\w.]*)/i.exec(text)?.[1];
 }
 
+/**
+ * The newest branch named by `/etc/apk/repositories` (`https://dl-cdn.alpinelinux.org/alpine/v3.20/main` ->
+ * `3.20`; `edge` wins over every numbered branch). Comments, blank lines, tagged (`@testing ...`) and local
+ * repositories are skipped. Undefined when no line names a branch.
+ */
+export function apkRepositoryRelease(text: string): string | undefined {
+  let best: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('@')) continue;
+    const m = /\/alpine\/(edge|v\d+\.\d+)\//.exec(`${line}/`);
+    if (!m) continue;
+    const branch = m[1] === 'edge' ? 'edge' : m[1].slice(1);
+    if (branch === 'edge' || best === 'edge') {
+      best = 'edge';
+      continue;
+    }
+    const [a, b] = branch.split('.').map(Number);
+    const [c, d] = (best ?? '0.0').split('.').map(Number);
+    if (a > c || (a === c && b > d)) best = branch;
+  }
+  return best;
+}
+
+/**
+ * True when the Ubuntu Pro client's status file says the `esm-infra` service is enabled (as Trivy reads it).
+ * Unreadable JSON counts as not enabled.
+ */
+export function ubuntuEsmEnabled(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    const doc = JSON.parse(text) as { services?: unknown };
+    return Array.isArray(doc.services) && doc.services.some((s: unknown) => {
+      const svc = (s ?? {}) as { name?: unknown; status?: unknown };
+      return svc.name === 'esm-infra' && svc.status === 'enabled';
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** The more precise of two versions when one extends the other (`7` and `7.9.2009` -> `7.9.2009`). */
 function morePrecise(base: string | undefined, detail: string | undefined): string | undefined {
   if (!base) return detail;
@@ -80,11 +112,15 @@ function morePrecise(base: string | undefined, detail: string | undefined): stri
  * (`/etc/debian_version` 12.5 over VERSION_ID 12, `/etc/centos-release` 7.9.2009 over 7,
  * `/etc/alpine-release` 3.19.1). Images without os-release (CentOS 6, Amazon Linux 1, old Ubuntu) are
  * recognised from those files and `/etc/lsb-release`. A Debian image with `/var/lib/dpkg/status.d/` and
- * no `/var/lib/dpkg/status`, or whose PRETTY_NAME is "Distroless", is distroless.
+ * no `/var/lib/dpkg/status`, or whose PRETTY_NAME is "Distroless", is distroless. SUSE (SLES, SLE Micro,
+ * openSUSE Leap and Tumbleweed), Photon OS and Azure Linux (also as CBL-Mariner) are named by their os-release
+ * IDs. Alpine's `/etc/apk/repositories` gives `repositoryRelease` when it points at another branch (or edge);
+ * Ubuntu with Expanded Security Maintenance enabled (`/var/lib/ubuntu-advantage/status.json`) gets an `-ESM`
+ * version suffix.
  */
 export const osRelease = {
   id: 'os-release',
-  version: 1,
+  version: 2,
   kind: 'os',
   description: 'Distribution and version from /etc/os-release and the distributions\' own release files.',
   wants(path: string): boolean {
@@ -102,6 +138,13 @@ export const osRelease = {
   },
 } satisfies Analyzer;
 
+/** Adds `repositoryRelease` when `/etc/apk/repositories` names a branch other than the release's own. */
+function withRepositories(os: OsInfo, text: Map<string, string>): OsInfo {
+  const repo = apkRepositoryRelease(text.get(APK_REPOSITORIES) ?? '');
+  const own = /^\d+\.\d+/.exec(os.version)?.[0];
+  return repo && repo !== own ? { ...os, repositoryRelease: repo } : os;
+}
+
 function detect(text: Map<string, string>, hasStatusD: boolean): OsInfo | undefined {
   const osRelease = text.get('/etc/os-release') ?? text.get('/usr/lib/os-release');
   const kv = osRelease === undefined ? undefined : parseKeyValues(osRelease);
@@ -110,7 +153,7 @@ function detect(text: Map<string, string>, hasStatusD: boolean): OsInfo | undefi
   const debianVersion = text.get('/etc/debian_version')?.trim();
 
   if (kv && id) {
-    const family: Family = ID_FAMILY[id] ?? 'unknown';
+    const family: Family = Object.hasOwn(OS_RELEASE_IDS, id) ? OS_RELEASE_IDS[id] : 'unknown';
     let version = kv.get('VERSION_ID') ?? '';
     let codename = kv.get('VERSION_CODENAME') || undefined;
     switch (family) {
@@ -129,10 +172,12 @@ function detect(text: Map<string, string>, hasStatusD: boolean): OsInfo | undefi
         codename ??= kv.get('UBUNTU_CODENAME') || undefined;
         // Ubuntu 14.04's os-release has no codename field; its lsb-release does.
         codename ??= parseKeyValues(text.get('/etc/lsb-release') ?? '').get('DISTRIB_CODENAME') || undefined;
+        // With Ubuntu Pro ESM enabled, packages come from the ESM archive: the matcher reads `-ESM`.
+        if (version && ubuntuEsmEnabled(text.get(UBUNTU_ADVANTAGE_STATUS))) version = `${version}-ESM`;
         return { family, version, codename, prettyName };
       case 'alpine':
         version = morePrecise(version, text.get('/etc/alpine-release')?.trim()) ?? version;
-        return { family, version, prettyName };
+        return withRepositories({ family, version, prettyName }, text);
       case 'unknown':
         return { family, version, prettyName };
       default: {
@@ -156,7 +201,7 @@ function detect(text: Map<string, string>, hasStatusD: boolean): OsInfo | undefi
     if (t && family) return { family, version: releaseFileVersion(t) ?? '', prettyName: t.split('\n')[0] };
   }
   const alpine = text.get('/etc/alpine-release')?.trim();
-  if (alpine) return { family: 'alpine', version: alpine };
+  if (alpine) return withRepositories({ family: 'alpine', version: alpine }, text);
   const lsb = text.get('/etc/lsb-release');
   if (lsb) {
     const l = parseKeyValues(lsb);

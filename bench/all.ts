@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each in a process of its own so that one's heap
+ * and caches do not weigh on the next:
+ *
+ * 1. manifests (`bench/scan.bench.ts`), which receives the arguments given after `--`;
+ * 2. image scan and matching (`bench/image.bench.ts`), see docs/benchmarks.md;
+ * 3. audit log rules (`bench/audit.bench.ts`).
+ *
+ * `PALISADE_BENCH_ONLY=manifests,image` runs a subset. A bench that fails does not stop the others; the exit
+ * code is 1 when any failed.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BENCHES = [
+  { id: 'manifests', file: 'scan.bench.ts', args: process.argv.slice(2) },
+  { id: 'image', file: 'image.bench.ts', args: [] as string[] },
+  { id: 'audit', file: 'audit.bench.ts', args: [] as string[] },
+] as const;
+
+const only = process.env.PALISADE_BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only?.filter((id) => !BENCHES.some((b) => b.id === id)) ?? [];
+if (unknown.length) {
+  console.error(`PALISADE_BENCH_ONLY: unknown bench ${unknown.join(', ')} (known: ${BENCHES.map((b) => b.id).join(', ')})`);
+  process.exit(64);
+}
+
+const tsx = join(import.meta.dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const failed: string[] = [];
+for (const b of BENCHES) {
+  if (only && !only.includes(b.id)) continue;
+  console.log(`\n== ${b.id} (bench/${b.file}) ==`);
+  const r = spawnSync(process.execPath, [tsx, join(import.meta.dirname, b.file), ...b.args], { stdio: 'inherit' });
+  if (r.status !== 0) failed.push(`${b.id} (${r.signal ?? `exit ${r.status}`})`);
+}
+if (failed.length) {
+  console.error(`\nfailed: ${failed.join(', ')}`);
+  process.exit(1);
+}
