@@ -29,6 +29,13 @@ module.exports = {
       to: { path: '^src/(?!model/|inputs/)' },
     },
     {
+      name: 'sinks-depend-on-model-only',
+      comment: 'Alert sinks deliver alerts (network, files); app/ builds them from the config.',
+      severity: 'error',
+      from: { path: '^src/sinks/', pathNot: notTest },
+      to: { path: '^src/(?!model/|sinks/)' },
+    },
+    {
       name: 'storage-depends-on-model-only',
       severity: 'error',
       from: { path: '^src/storage/', pathNot: notTest },
@@ -38,8 +45,15 @@ module.exports = {
       name: 'app-is-not-imported-by-engines-or-below',
       comment: 'Only cli and api call app.',
       severity: 'error',
-      from: { path: '^src/(model|inputs|storage|misconfig|vuln|threats|compliance|report)/', pathNot: notTest },
+      from: { path: '^src/(model|inputs|storage|sinks|misconfig|vuln|threats|compliance|report)/', pathNot: notTest },
       to: { path: '^src/(app|cli|api)/' },
+    },
+    {
+      name: 'api-sees-only-the-store-port',
+      comment: 'Routes call app/ and read through the Store interface; which database backs it is app/serve.ts\'s choice.',
+      severity: 'error',
+      from: { path: '^src/api/', pathNot: notTest },
+      to: { path: '^src/storage/(?!store\\.ts$)' },
     },
     {
       name: 'cli-and-api-are-entry-points',

@@ -9,10 +9,21 @@
  * - the same without the index (every enabled rule evaluated for every event), to show what the index saves.
  * Each case prints one line with events per second and the ratios to the baseline.
  *
- * Options: `--cases 10000,100000` `--seed 7` `--reps 3`
+ * Then, for each file case (1,000,000 events by default), it writes the log to a temporary file and reads it the
+ * way `palisade audit scan` does (streamed line by line, events never held), once with JSON.parse only and once
+ * through every rule and detector, printing events per second, the ratio, and the resident memory sampled every
+ * 100,000 events (flat when nothing grows with the log); with `node --expose-gc --import tsx bench/audit.bench.ts`
+ * also the live heap after a full collection at each sample (the time of those collections is included).
+ *
+ * Options: `--cases 10000,100000` `--file-cases 1000000` (0 to skip) `--seed 7` `--reps 3`
  */
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadThreatRules } from '../src/app/audit.js';
+import { readAuditSources } from '../src/inputs/audit/index.js';
 import { parseAuditText } from '../src/inputs/audit/parse.js';
 import { ThreatEngine } from '../src/threats/engine.js';
 
@@ -23,11 +34,15 @@ function rng(seed: number): () => number {
 
 /** A deterministic log: mostly reads and controller traffic, like a real cluster, with some risky changes. */
 export function generateAuditLog(n: number, seed: number): string {
+  return `${[...auditLogLines(n, seed)].join('\n')}\n`;
+}
+
+/** The lines of generateAuditLog one by one (a million events need not be in memory at once). */
+export function* auditLogLines(n: number, seed: number): Generator<string> {
   const r = rng(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const users = ['alice@example.com', 'bob@example.com', 'system:serviceaccount:kube-system:replicaset-controller', 'system:node:worker-1', 'system:kube-scheduler', 'system:serviceaccount:web:app'];
   const namespaces = ['web', 'shop', 'payments', 'kube-system', 'monitoring'];
-  const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const ns = pick(namespaces);
     const t = new Date(Date.UTC(2024, 4, 14, 10, 0, 0) + i * 50).toISOString();
@@ -43,9 +58,8 @@ export function generateAuditLog(n: number, seed: number): string {
     else if (x < 0.92) e = { ...base, verb: pick(['update', 'patch']), objectRef: { resource: 'configmaps', namespace: ns, name: `cfg-${i % 20}` }, responseStatus: { code: 200 }, requestObject: { kind: 'ConfigMap', metadata: { name: `cfg-${i % 20}` }, data: { 'app.properties': r() < 0.1 ? 'password=x' : 'color=blue' } } };
     else if (x < 0.96) e = { ...base, verb: 'create', objectRef: { resource: pick(['clusterroles', 'roles']), name: `r-${i}`, apiGroup: 'rbac.authorization.k8s.io' }, responseStatus: { code: 201 }, requestObject: { kind: 'ClusterRole', metadata: { name: `r-${i}` }, rules: [{ apiGroups: [''], resources: [pick(['pods', 'secrets', '*'])], verbs: [pick(['get', 'list', '*', 'create'])] }] } };
     else e = { ...base, verb: 'create', objectRef: { resource: 'services', namespace: ns, name: `svc-${i}` }, responseStatus: { code: 201 }, requestObject: { kind: 'Service', metadata: { name: `svc-${i}` }, spec: { type: pick(['ClusterIP', 'LoadBalancer', 'NodePort']), ports: [{ port: pick([80, 443, 6379, 5432]) }], selector: { app: pick(['web', 'redis', 'postgres']) } } } };
-    lines.push(JSON.stringify(e));
+    yield JSON.stringify(e);
   }
-  return `${lines.join('\n')}\n`;
 }
 
 function median(xs: number[]): number {
@@ -64,8 +78,73 @@ function time(reps: number, f: () => unknown): number {
   return median(out);
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000,100000' }, seed: { type: 'string', default: '7' }, reps: { type: 'string', default: '3' } } });
+const MB = 1024 * 1024;
+
+/** Streams a generated log file through JSON.parse only, then through Palisade; RSS sampled every 100,000 events. */
+async function fileCase(n: number, seed: number, set: ReturnType<typeof loadThreatRules>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-audit-bench-'));
+  const file = join(dir, 'audit.jsonl');
+  try {
+    const fd = openSync(file, 'w');
+    let chunk: string[] = [];
+    for (const line of auditLogLines(n, seed)) {
+      chunk.push(line);
+      if (chunk.length === 10_000) {
+        writeSync(fd, `${chunk.join('\n')}\n`);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) writeSync(fd, `${chunk.join('\n')}\n`);
+    closeSync(fd);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    let t = process.hrtime.bigint();
+    let parsed = 0;
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      if (!line) continue;
+      parsed++;
+      JSON.parse(line);
+    }
+    const base = Number(process.hrtime.bigint() - t) / 1e6;
+    gc?.();
+    const rss: number[] = [];
+    const heap: number[] = [];
+    const engine = new ThreatEngine(set);
+    let events = 0;
+    let alerts = 0;
+    let errors = 0;
+    t = process.hrtime.bigint();
+    await readAuditSources([file], {
+      event: (e) => {
+        alerts += engine.evaluate(e).length;
+        if (++events % 100_000 === 0) {
+          rss.push(process.memoryUsage.rss() / MB);
+          // With --expose-gc, the live heap after a full collection: what the run really keeps.
+          if (gc) {
+            gc();
+            heap.push(process.memoryUsage().heapUsed / MB);
+          }
+        }
+      },
+      error: () => void errors++,
+      skipped: () => undefined,
+    });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    const eps = (x: number) => Math.round((n / x) * 1000).toLocaleString('en-US');
+    const steady = rss.slice(1);
+    process.stdout.write(
+      `${String(n).padStart(7)} events from a file (streamed, ${parsed === n && events === n && errors === 0 ? 'all read' : `MISMATCH ${parsed}/${events}/${errors}`}): palisade ${ms.toFixed(0)} ms (${eps(ms)} events/s, ${alerts} alerts) | ` +
+        `JSON.parse only ${base.toFixed(0)} ms (${eps(base)} lines/s) | palisade/baseline ${(ms / base).toFixed(2)}x | ` +
+        `RSS every 100k events ${rss.map((m) => m.toFixed(0)).join(' ')} MB (after the first sample: ${Math.min(...steady).toFixed(0)}-${Math.max(...steady).toFixed(0)} MB)` +
+        `${heap.length ? ` | live heap after GC ${heap.map((m) => m.toFixed(0)).join(' ')} MB` : ' (run with node --expose-gc --import tsx for the live heap)'}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000,100000' }, 'file-cases': { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' }, reps: { type: 'string', default: '3' } } });
   const set = loadThreatRules();
   const unindexed = { ...set, rules: set.rules.map((r) => ({ ...r, match: { declared: false } })) };
   for (const n of values.cases!.split(',').map(Number)) {
@@ -96,6 +175,7 @@ function main(): void {
         `JSON.parse only ${base.toFixed(0)} ms (palisade/baseline ${(indexed / base).toFixed(1)}x)\n`,
     );
   }
+  for (const n of values['file-cases']!.split(',').map(Number).filter((x) => x > 0)) await fileCase(n, Number(values.seed), set);
 }
 
-if (process.argv[1]?.endsWith("audit.bench.ts")) main();
+if (process.argv[1]?.endsWith('audit.bench.ts')) void main();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertSinksSchema } from './alert-sinks.js';
 import { severitySchema } from './severity.js';
 
 const dateString = z
@@ -83,6 +84,13 @@ export const configSchema = z
       .strict()
       .optional(),
     minScore: z.number().min(0).max(100).optional(),
+    /** Alert delivery of `palisade audit`: sinks (webhook, slack, syslog, jsonl). */
+    alerts: z
+      .object({
+        sinks: alertSinksSchema,
+      })
+      .strict()
+      .optional(),
     /** Settings of `palisade scan image`. */
     vulnerabilities: z
       .object({

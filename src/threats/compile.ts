@@ -5,7 +5,7 @@ import { createRuleEnvironment, RULE_FUNCTIONS } from './cel.js';
 import { CONTEXT_VARIABLES } from './context.js';
 import { ALL_DETECTORS, type Detector } from './detectors/index.js';
 import { CEL_RESERVED, expand, ExpansionError, type ExpandScope } from './expand.js';
-import { deriveMatch, type MatchSets } from './match-index.js';
+import { compileGuards, compileMemoKey, deriveGuards, deriveMatch, deriveMemoPaths, type MatchSets } from './match-index.js';
 import { ruleDefSchema, ruleFileSchema, type ListDef, type MacroDef, type ResolvedOverride, type RuleDef } from './rule-schema.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 
@@ -28,6 +28,10 @@ export interface CompiledRule {
   /** The condition after list and macro expansion. */
   expanded: string;
   test: Predicate;
+  /** Cheap checks implied by the condition (see deriveGuards): when one fails, `test` would be false. */
+  guard?: (ctx: Record<string, unknown>) => boolean;
+  /** For a condition that reads only scalar fields: the key of those values, under which its result may be remembered. */
+  memoKey?: (ctx: Record<string, unknown>) => string;
   exceptions: Array<{ name: string; test: Predicate; file: string }>;
   template: CompiledTemplate;
   match: MatchSets & { declared: boolean };
@@ -188,7 +192,9 @@ export function compileRuleSet(
     const match = r.def.match
       ? { verbs: r.def.match.verbs ? new Set(r.def.match.verbs) : derived.verbs, resources: r.def.match.resources ? new Set(r.def.match.resources) : derived.resources, declared: true }
       : { ...derived, declared: false };
-    return { def: r.def, file: r.file, expanded, test, exceptions, template, match };
+    const guard = compileGuards(deriveGuards(ast));
+    const memoPaths = deriveMemoPaths(ast, roots);
+    return { def: r.def, file: r.file, expanded, test, ...(guard ? { guard } : {}), ...(memoPaths ? { memoKey: compileMemoKey(memoPaths) } : {}), exceptions, template, match };
   });
   return { rules: compiled, lists, macros };
 }
@@ -207,6 +213,7 @@ function compileExpression(env: Environment, src: string, scope: ExpandScope, wh
   } catch (e) {
     fail(`${what}: CEL syntax error: ${firstLine(e)}`, pos);
   }
+  foldConstantLists(compiled.ast);
   const checked = env.check(expanded) as { valid: boolean; type?: unknown; error?: Error };
   if (!checked.valid) {
     const msg = firstLine(checked.error);
@@ -285,4 +292,35 @@ function applyOverride(
     rules.push(r);
     addRule(r);
   });
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+  evaluate?: unknown;
+}
+const isAstNode = (v: unknown): v is AstNode => typeof v === 'object' && v !== null && typeof (v as AstNode).op === 'string' && 'args' in v;
+
+/**
+ * Lists and macros are expanded into literals, so a list of a hundred addresses would be rebuilt element by element
+ * on every evaluation. A list literal whose elements are all literals evaluates to one array, built once here and
+ * returned as is (CEL values are immutable; no function mutates its arguments), which also lets functions keep a
+ * per-list index (ipInRanges). Type checking still sees the literal.
+ */
+export function foldConstantLists(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) foldConstantLists(n);
+    return;
+  }
+  if (!isAstNode(node)) {
+    if (typeof node === 'object' && node !== null) for (const v of Object.values(node)) foldConstantLists(v);
+    return;
+  }
+  if (node.op === 'list' && Array.isArray(node.args) && node.args.length > 0 && node.args.every((a) => isAstNode(a) && a.op === 'value')) {
+    const values = Object.freeze((node.args as AstNode[]).map((a) => a.args));
+    // An own property shadows the node's evaluate method, which the evaluator calls for each node.
+    Object.defineProperty(node, 'evaluate', { value: () => values, writable: true, configurable: true });
+    return;
+  }
+  foldConstantLists(node.args);
 }

@@ -111,59 +111,134 @@ function queryParams(uri: string): Obj {
   return out;
 }
 
-/** Builds the evaluation context of one event. */
+/**
+ * The evaluation context of one event. Every variable is computed on first read and kept: most events meet only a
+ * few rules through the index, and those read a few variables (a `get pods` event never needs its containers or
+ * query parameters), so building everything up front was most of the cost of an event. The values are the same
+ * plain objects a rule always saw; CEL and templates read them as properties.
+ */
+class LazyContext {
+  readonly verb: string;
+  readonly stage: string;
+  private readonly e: AuditEvent;
+  private _objectRef?: Obj;
+  private _target?: Obj;
+  private _user?: Obj;
+  private _imp?: Obj;
+  private _annotations?: Record<string, string>;
+  private _responseStatus?: Obj;
+  private _object?: Obj;
+  private _podSpec?: Obj;
+  private _containers?: Obj[];
+  private _images?: string[];
+  private _uriParams?: Obj;
+  private _sourceIPs?: string[];
+
+  constructor(e: AuditEvent) {
+    this.e = e;
+    this.verb = e.verb;
+    this.stage = e.stage;
+  }
+
+  get level(): string {
+    return str(this.e.level);
+  }
+  get auditID(): string {
+    return str(this.e.auditID);
+  }
+  get requestURI(): string {
+    return str(this.e.requestURI);
+  }
+  get userAgent(): string {
+    return str(this.e.userAgent);
+  }
+  get decision(): string {
+    return this.annotations['authorization.k8s.io/decision'] ?? '';
+  }
+  get objectRef(): Obj {
+    if (this._objectRef) return this._objectRef;
+    const r = obj(this.e.objectRef);
+    return (this._objectRef = { resource: str(r.resource), subresource: str(r.subresource), namespace: str(r.namespace), name: str(r.name), apiGroup: str(r.apiGroup), apiVersion: str(r.apiVersion), uid: str(r.uid), resourceVersion: str(r.resourceVersion) });
+  }
+  get target(): Obj {
+    if (this._target) return this._target;
+    const ref = this.objectRef as Record<string, string>;
+    const responseObject = this.responseObject;
+    const respMeta = isFullObject(responseObject) ? obj(responseObject.metadata) : {};
+    const reqMeta = obj(this.requestObject.metadata);
+    const name = ref.name || str(respMeta.name) || str(reqMeta.name);
+    const namespace = ref.namespace || str(respMeta.namespace) || str(reqMeta.namespace);
+    // `ns/name` for namespaced objects, `name` for cluster-scoped ones (a Namespace's objectRef names itself twice).
+    const refText = namespace && name && namespace !== name ? `${namespace}/${name}` : name || namespace;
+    return (this._target = { resource: ref.resource, subresource: ref.subresource, namespace, name, apiGroup: ref.apiGroup, apiVersion: ref.apiVersion, ref: refText });
+  }
+  get user(): Obj {
+    if (this._user) return this._user;
+    const u = obj(this.e.user);
+    return (this._user = { username: str(u.username), groups: strList(u.groups), uid: str(u.uid), extra: obj(u.extra) });
+  }
+  get impersonatedUser(): Obj {
+    if (this._imp) return this._imp;
+    const u = obj(this.e.impersonatedUser);
+    return (this._imp = { username: str(u.username), groups: strList(u.groups), uid: str(u.uid), extra: obj(u.extra) });
+  }
+  get sourceIPs(): string[] {
+    return (this._sourceIPs ??= strList(this.e.sourceIPs));
+  }
+  get requestObject(): Obj {
+    return obj(this.e.requestObject);
+  }
+  get responseObject(): Obj {
+    return obj(this.e.responseObject);
+  }
+  get object(): Obj {
+    if (this._object) return this._object;
+    const responseObject = this.responseObject;
+    return (this._object = isFullObject(responseObject) ? responseObject : this.requestObject);
+  }
+  get responseStatus(): Obj {
+    if (this._responseStatus) return this._responseStatus;
+    const status = obj(this.e.responseStatus);
+    return (this._responseStatus = { code: typeof status.code === 'number' ? status.code : 0, reason: str(status.reason), message: str(status.message), status: str(status.status), details: obj(status.details) });
+  }
+  get annotations(): Record<string, string> {
+    if (this._annotations) return this._annotations;
+    const annotations: Record<string, string> = {};
+    const a = obj(this.e.annotations);
+    for (const k in a) if (typeof a[k] === 'string') annotations[k] = a[k];
+    return (this._annotations = annotations);
+  }
+  get podSpec(): Obj {
+    if (this._podSpec) return this._podSpec;
+    // Conditions on pods read the request (what was asked for), as Falco's ka.req.* fields do.
+    const requestObject = this.requestObject;
+    return (this._podSpec = podSpecOf(Object.keys(requestObject).length > 0 ? requestObject : this.object));
+  }
+  get containers(): Obj[] {
+    return (this._containers ??= containersOf(this.podSpec));
+  }
+  get images(): string[] {
+    return (this._images ??= this.containers.map((c) => c.image as string));
+  }
+  get uriParams(): Obj {
+    return (this._uriParams ??= queryParams(this.requestURI));
+  }
+  get event(): Obj {
+    return this.e as Obj;
+  }
+  private _timeMs?: number | null;
+  /** Milliseconds of the event's time (stage, else request received, else v1beta1 timestamp); not a rule variable. */
+  get timeMs(): number | undefined {
+    if (this._timeMs === undefined) {
+      const t = this.e.stageTimestamp ?? this.e.requestReceivedTimestamp ?? this.e.timestamp;
+      const n = typeof t === 'string' ? Date.parse(t) : Number.NaN;
+      this._timeMs = Number.isNaN(n) ? null : n;
+    }
+    return this._timeMs ?? undefined;
+  }
+}
+
+/** Builds the evaluation context of one event (its variables are computed when first read). */
 export function buildContext(e: AuditEvent): Record<ContextVariable, unknown> {
-  const objectRef = obj(e.objectRef);
-  const requestObject = obj(e.requestObject);
-  const responseObject = obj(e.responseObject);
-  const ref = {
-    resource: str(objectRef.resource),
-    subresource: str(objectRef.subresource),
-    namespace: str(objectRef.namespace),
-    name: str(objectRef.name),
-    apiGroup: str(objectRef.apiGroup),
-    apiVersion: str(objectRef.apiVersion),
-  };
-  const respMeta = isFullObject(responseObject) ? obj(responseObject.metadata) : {};
-  const reqMeta = obj(requestObject.metadata);
-  const name = ref.name || str(respMeta.name) || str(reqMeta.name);
-  const namespace = ref.namespace || str(respMeta.namespace) || str(reqMeta.namespace);
-  // `ns/name` for namespaced objects, `name` for cluster-scoped ones (a Namespace's objectRef names itself twice).
-  const refText = namespace && name && namespace !== name ? `${namespace}/${name}` : name || namespace;
-  // Objects are built field by field: spreading then overriding keys is several times slower per event.
-  const target = { resource: ref.resource, subresource: ref.subresource, namespace, name, apiGroup: ref.apiGroup, apiVersion: ref.apiVersion, ref: refText };
-  const user = obj(e.user);
-  const imp = obj(e.impersonatedUser);
-  const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj(e.annotations))) if (typeof v === 'string') annotations[k] = v;
-  const status = obj(e.responseStatus);
-  const object = isFullObject(responseObject) ? responseObject : requestObject;
-  // Conditions on pods read the request (what was asked for), as Falco's ka.req.* fields do.
-  const podSpec = podSpecOf(Object.keys(requestObject).length > 0 ? requestObject : object);
-  const containers = containersOf(podSpec);
-  const requestURI = str(e.requestURI);
-  return {
-    verb: e.verb,
-    stage: e.stage,
-    level: str(e.level),
-    auditID: str(e.auditID),
-    requestURI,
-    userAgent: str(e.userAgent),
-    decision: annotations['authorization.k8s.io/decision'] ?? '',
-    objectRef: { resource: ref.resource, subresource: ref.subresource, namespace: ref.namespace, name: ref.name, apiGroup: ref.apiGroup, apiVersion: ref.apiVersion, uid: str(objectRef.uid), resourceVersion: str(objectRef.resourceVersion) },
-    target,
-    user: { username: str(user.username), groups: strList(user.groups), uid: str(user.uid), extra: obj(user.extra) },
-    impersonatedUser: { username: str(imp.username), groups: strList(imp.groups), uid: str(imp.uid), extra: obj(imp.extra) },
-    sourceIPs: strList(e.sourceIPs),
-    requestObject,
-    responseObject,
-    object,
-    responseStatus: { code: typeof status.code === 'number' ? status.code : 0, reason: str(status.reason), message: str(status.message), status: str(status.status), details: obj(status.details) },
-    annotations,
-    podSpec,
-    containers,
-    images: containers.map((c) => c.image as string),
-    uriParams: queryParams(requestURI),
-    event: e as Obj,
-  };
+  return new LazyContext(e) satisfies Record<ContextVariable, unknown>;
 }

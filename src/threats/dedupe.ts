@@ -1,7 +1,7 @@
 import type { Alert } from '../model/audit.js';
 
 /** The entities that make two alerts of one rule "the same": who, from where, on what. */
-function entityKey(a: Alert): string {
+export function entityKey(a: Alert): string {
   const e = a.entities;
   return [a.ruleId, e.user, e.impersonatedUser ?? '', e.sourceIP ?? '', e.verb, e.apiGroup ?? '', e.resource ?? '', e.subresource ?? '', e.namespace ?? '', e.name ?? ''].join('\u0000');
 }

@@ -16,6 +16,8 @@ export interface EngineStats {
 }
 
 const ANY = '*';
+/** Results remembered per rule at most. */
+const MEMO_ENTRIES = 4096;
 
 function entitiesOf(ctx: ReturnType<typeof buildContext>): AlertEntities {
   const user = ctx.user as { username: string; groups: string[] };
@@ -49,9 +51,20 @@ export class ThreatEngine {
   /** One state per enabled detector, for the life of this engine (one scan). */
   private readonly states = new Map<string, DetectorState>();
 
-  constructor(ruleSet: RuleSet) {
+  /**
+   * @param detectorStates what `saveDetectorStates()` returned before (per rule id), to resume learned baselines
+   *   and open windows after a restart; missing or invalid entries start fresh.
+   */
+  constructor(ruleSet: RuleSet, opts: { detectorStates?: Readonly<Record<string, unknown>> } = {}) {
     this.enabled = ruleSet.rules.filter((r) => r.def.enabled);
-    for (const r of this.enabled) if (r.detector) this.states.set(r.def.id, r.detector.start());
+    for (const r of this.enabled) if (r.detector) this.states.set(r.def.id, r.detector.start(opts.detectorStates?.[r.def.id]));
+  }
+
+  /** The JSON state of every enabled detector that keeps state across runs, by rule id. */
+  saveDetectorStates(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [id, state] of this.states) if (state.save) out[id] = state.save();
+    return out;
   }
 
   /** The enabled rules an event with this verb and resource meets. */
@@ -87,7 +100,7 @@ export class ThreatEngine {
         }
         if (outputs.length === 0) continue;
       } else {
-        if (!this.holds(rule, rule.test, ctx)) continue;
+        if ((rule.guard && !rule.guard(ctx)) || !(rule.memoKey ? this.holdsMemo(rule, ctx) : this.holds(rule, rule.test, ctx))) continue;
         outputs = [rule.template.render(ctx)];
       }
       const exception = rule.exceptions.find((x) => this.holds(rule, x.test, ctx));
@@ -115,6 +128,33 @@ export class ThreatEngine {
     }
     this.stats.alerts += out.length;
     return out;
+  }
+
+  /** Remembered results of conditions that read only scalar fields, per rule, by the values they read. */
+  private readonly memo = new Map<CompiledRule, Map<string, boolean | Error>>();
+
+  /** `holds` through the rule's memo: the same inputs give the same result or the same error, counted the same. */
+  private holdsMemo(rule: CompiledRule, ctx: Record<string, unknown>): boolean {
+    let cache = this.memo.get(rule);
+    if (!cache) this.memo.set(rule, (cache = new Map()));
+    const key = rule.memoKey!(ctx);
+    let r = cache.get(key);
+    if (r === undefined) {
+      try {
+        r = rule.test(ctx) === true;
+      } catch (e) {
+        r = e instanceof Error ? e : new Error(String(e));
+      }
+      // Bounded: a log with ever new values (addresses) starts over rather than growing.
+      if (cache.size >= MEMO_ENTRIES) cache.clear();
+      cache.set(key, r);
+    }
+    if (r instanceof Error) {
+      const entry = (this.stats.errors[rule.def.id] ??= { count: 0, message: String(r.message).split('\n')[0]! });
+      entry.count++;
+      return false;
+    }
+    return r;
   }
 
   /** A predicate that errors (a field of an unexpected type) does not hold; the error is counted per rule. */

@@ -97,15 +97,46 @@ function cachedIp(ip: string): { v6: boolean; n: bigint } | undefined {
   return a ?? undefined;
 }
 
+/** The ranges of one list grouped by family and prefix: a lookup masks the address once per prefix length. */
+interface RangeIndex {
+  v4: Map<bigint, Set<bigint>>;
+  v6: Map<bigint, Set<bigint>>;
+}
+
+/** Indexes of the list arrays seen (rule lists are one constant array per rule, see compile.ts). */
+const indexes = new WeakMap<readonly unknown[], RangeIndex>();
+
+function indexOf(ranges: readonly unknown[]): RangeIndex {
+  let idx = indexes.get(ranges);
+  if (idx) return idx;
+  idx = { v4: new Map(), v6: new Map() };
+  for (const r of ranges) {
+    if (typeof r !== 'string') continue;
+    const range = parseRange(r);
+    if (!range) continue;
+    const byMask = range.v6 ? idx.v6 : idx.v4;
+    let bases = byMask.get(range.mask);
+    if (!bases) byMask.set(range.mask, (bases = new Set()));
+    bases.add(range.base);
+  }
+  // Only frozen arrays are kept: a mutable one could change after it was indexed.
+  if (Object.isFrozen(ranges)) indexes.set(ranges, idx);
+  return idx;
+}
+
 /** True when `ip` is inside any of `ranges` (addresses or CIDRs). Malformed entries match nothing. */
 export function ipInRanges(ip: string, ranges: readonly unknown[]): boolean {
   const a = cachedIp(ip);
   if (!a) return false;
-  for (const r of ranges) {
-    if (typeof r !== 'string') continue;
-    const range = parseRange(r);
-    if (range && range.v6 === a.v6 && (a.n & range.mask) === range.base) return true;
+  if (!Object.isFrozen(ranges)) {
+    for (const r of ranges) {
+      if (typeof r !== 'string') continue;
+      const range = parseRange(r);
+      if (range && range.v6 === a.v6 && (a.n & range.mask) === range.base) return true;
+    }
+    return false;
   }
+  for (const [mask, bases] of a.v6 ? indexOf(ranges).v6 : indexOf(ranges).v4) if (bases.has(a.n & mask)) return true;
   return false;
 }
 

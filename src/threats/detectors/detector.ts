@@ -10,9 +10,14 @@ export interface DetectorFinding {
   output: string;
 }
 
-/** The state of one detector during one scan: it sees the events in order and remembers what it needs. */
+/** The state of one detector: it sees the events in order and remembers what it needs. */
 export interface DetectorState {
   observe(ctx: EventContext): DetectorFinding[];
+  /**
+   * What it remembers, as plain JSON, for a detector whose memory must outlive the process (learned baselines,
+   * open windows): `start(saved)` takes it back. Absent for detectors whose memory is per scan.
+   */
+  save?(): unknown;
 }
 
 /**
@@ -33,6 +38,45 @@ export interface Detector {
   equivalents: { falco?: string[]; defender?: string[] };
   /** Verbs and resources of the events it needs (the index skips the others). */
   match: { verbs?: string[]; resources?: string[] };
-  /** Fresh state for one scan (detectors never share state across scans). */
-  start(): DetectorState;
+  /**
+   * State for one engine: fresh, or resumed from what `save()` returned earlier. Saved state that does not
+   * validate (another version, a corrupt row) is ignored and the detector starts fresh, never throws.
+   */
+  start(saved?: unknown): DetectorState;
+}
+
+/** Milliseconds of the event's time (stage, else request received; v1beta1 timestamp), or undefined. */
+export function eventTimeMs(ctx: EventContext): number | undefined {
+  // The engine's context computes it once per event for all detectors.
+  if ('timeMs' in ctx) return (ctx as { timeMs?: number }).timeMs;
+  const e = ctx.event as { stageTimestamp?: unknown; requestReceivedTimestamp?: unknown; timestamp?: unknown };
+  const t = e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp;
+  if (typeof t !== 'string') return undefined;
+  const n = Date.parse(t);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** The namespace and name of a service account username (`system:serviceaccount:<ns>:<name>`), or undefined. */
+export function serviceAccountOf(username: string): { namespace: string; name: string } | undefined {
+  if (!username.startsWith(SA_PREFIX)) return undefined;
+  const rest = username.slice(SA_PREFIX.length);
+  const colon = rest.indexOf(':');
+  if (colon <= 0 || colon === rest.length - 1) return undefined;
+  return { namespace: rest.slice(0, colon), name: rest.slice(colon + 1) };
+}
+
+const SA_PREFIX = 'system:serviceaccount:';
+
+/** `ISO time` of milliseconds, for outputs. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** An allowed request, counted once (the stage that closes it, or opens a stream). */
+export function isOnceAllowed(ctx: EventContext): boolean {
+  const code = (ctx.responseStatus as { code: number }).code;
+  if (ctx.stage === 'ResponseStarted') return code === 101 || ctx.verb === 'watch';
+  if (ctx.stage !== 'ResponseComplete') return false;
+  // A watch logs ResponseStarted first: its completion was already counted.
+  return code >= 200 && code < 300 && ctx.verb !== 'watch';
 }

@@ -79,8 +79,14 @@ export const exposedPostgresTrustAuth = {
   match: { verbs: ['create', 'update', 'patch', 'delete'], resources: ['services', 'configmaps', ...WORKLOADS] },
   start() {
     const trustConfigMaps = new Set<string>();
-    const workloads = new Map<string, TrustWorkload>();
-    const balancers = new Map<string, LoadBalancer>();
+    // Per namespace: a Service only ever selects pods of its own namespace.
+    const workloadsIn = new Map<string, Map<string, TrustWorkload>>();
+    const balancersIn = new Map<string, Map<string, LoadBalancer>>();
+    const inNs = <T>(m: Map<string, Map<string, T>>, ns: string): Map<string, T> => {
+      let inner = m.get(ns);
+      if (!inner) m.set(ns, (inner = new Map()));
+      return inner;
+    };
     const reported = new Set<string>();
 
     const isTrusted = (w: TrustWorkload, ns: string) => w.env !== undefined || w.configMaps.some((cm) => trustConfigMaps.has(`${ns}/${cm}`));
@@ -100,7 +106,8 @@ export const exposedPostgresTrustAuth = {
         const t = ctx.target as { resource: string; subresource: string; namespace: string; name: string; ref: string };
         if (t.subresource !== '' || t.namespace === '') return [];
         const key = `${t.namespace}/${t.resource}/${t.name}`;
-        const inNamespace = (k: string) => k.startsWith(`${t.namespace}/`);
+        const workloads = inNs(workloadsIn, t.namespace);
+        const balancers = inNs(balancersIn, t.namespace);
         if (ctx.verb === 'delete') {
           workloads.delete(key);
           balancers.delete(key);
@@ -116,7 +123,7 @@ export const exposedPostgresTrustAuth = {
           if (Object.keys(data).length === 0 && ctx.verb === 'patch') return [];
           if (trusts) trustConfigMaps.add(`${t.namespace}/${t.name}`);
           else trustConfigMaps.delete(`${t.namespace}/${t.name}`);
-          if (trusts) for (const [wk, w] of workloads) if (inNamespace(wk) && w.configMaps.includes(t.name)) for (const [lk, lb] of balancers) if (inNamespace(lk)) out.push(...pair(lb, w, t.namespace));
+          if (trusts) for (const w of workloads.values()) if (w.configMaps.includes(t.name)) for (const lb of balancers.values()) out.push(...pair(lb, w, t.namespace));
           return out;
         }
         if (t.resource === 'services') {
@@ -131,7 +138,7 @@ export const exposedPostgresTrustAuth = {
           const before = balancers.get(key);
           const lb = { ref: t.ref, selector: Object.keys(selector).length > 0 ? selector : (before?.selector ?? {}), ports: ports.length > 0 ? ports : (before?.ports ?? []) };
           balancers.set(key, lb);
-          for (const [wk, w] of workloads) if (inNamespace(wk)) out.push(...pair(lb, w, t.namespace));
+          for (const w of workloads.values()) out.push(...pair(lb, w, t.namespace));
           return out;
         }
         if (!WORKLOADS.has(t.resource)) return [];
@@ -146,7 +153,7 @@ export const exposedPostgresTrustAuth = {
         }
         const w: TrustWorkload = { ref: `${t.resource} ${t.ref}`, labels: labelsOf(o, t.resource), env: trustEnv(containers), configMaps: mountedConfigMaps(podSpec) };
         workloads.set(key, w);
-        for (const [lk, lb] of balancers) if (inNamespace(lk)) out.push(...pair(lb, w, t.namespace));
+        for (const lb of balancers.values()) out.push(...pair(lb, w, t.namespace));
         return out;
       },
     };
