@@ -2,12 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
+import { deliverAlerts, sinkConfigs } from '../../app/alert-delivery.js';
 import { alertsAtOrAbove, scanAudit, type AuditScanResult } from '../../app/audit.js';
 import { loadConfig } from '../../app/config.js';
 import type { Alert } from '../../model/audit.js';
 import { PalisadeError, formatPosition } from '../../model/errors.js';
 import { SEVERITIES, type Severity } from '../../model/severity.js';
 import { EXIT, reportError, useColor, type Io } from '../io.js';
+import { addLiveAuditCommands } from './audit-live.js';
 
 export const AUDIT_FORMATS = ['table', 'json'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -21,6 +23,7 @@ interface AuditScanFlags {
   failOn?: Severity | 'none';
   dedupeWindow?: number;
   color?: boolean;
+  sink?: string[];
 }
 
 /** `90s`, `5m`, `1h`, `0` -> milliseconds. */
@@ -85,9 +88,11 @@ export function auditCommand(io: Io, setExit: (code: number) => void, stdin?: No
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at least this severe').choices([...SEVERITIES, 'none']))
     .option('--dedupe-window <duration>', 'merge alerts of the same rule and entities within this window (30s, 5m, 1h; 0 = off)', parseWindow)
     .option('--no-color', 'disable colours')
+    .option('--sink <spec>', 'also send the alerts to a sink (repeatable; added to alerts.sinks of the config): webhook=<url>, slack=<url>, syslog=udp://host:514, syslog=tcp://host:601, jsonl=<file>|-', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (paths: string[], flags: AuditScanFlags) => {
       try {
         const loaded = loadConfig(flags.config);
+        const sinks = sinkConfigs(loaded.config, flags.sink);
         const base = loaded.file ? dirname(resolve(loaded.file)) : process.cwd();
         const overrides = [...(loaded.config.threatRules?.overrides ?? []).map((f) => resolve(base, f)), ...(flags.rulesOverride ?? [])];
         const result = await scanAudit(paths, { overrides, only: flags.rule, dedupeWindowMs: flags.dedupeWindow ?? 0, ...(stdin ? { stdin } : {}) });
@@ -98,6 +103,11 @@ export function auditCommand(io: Io, setExit: (code: number) => void, stdin?: No
           for (const e of result.errors.slice(0, 20)) io.stderr(`palisade: ${formatPosition(e)}: ${e.message}\n`);
           if (result.errors.length > 20) io.stderr(`palisade: ... and ${result.errors.length - 20} more input errors (-o json lists them all)\n`);
         }
+        if (sinks.length > 0) {
+          for (const m of await deliverAlerts(result.alerts, sinks, { env: io.env, stdout: io.stdout })) {
+            if (m.dropped > 0 || m.failed > 0) io.stderr(`palisade: sink ${m.name}: ${m.delivered} alerts delivered, ${m.failed} failed, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ''}\n`);
+          }
+        }
         const failOn = flags.failOn ?? loaded.config.failOn;
         let code: number = EXIT.ok;
         if (failOn && failOn !== 'none' && alertsAtOrAbove(result.alerts, failOn)) code |= EXIT.policy;
@@ -107,5 +117,6 @@ export function auditCommand(io: Io, setExit: (code: number) => void, stdin?: No
         setExit(reportError(e, io));
       }
     });
+  addLiveAuditCommands(cmd, io, setExit);
   return cmd;
 }
