@@ -78,8 +78,19 @@ async function readAndEvaluate(opts: ScanOptions, engine: EngineOptions, threade
   return { read, result: evaluation.finish(read.set.resources) };
 }
 
-/** Scans manifests end to end: read, evaluate, summarise. */
-export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
+/** What every posture scan settles before it reads anything: config, frameworks, checks, engine options. */
+export interface ScanSetup {
+  config: PalisadeConfig;
+  configFile?: string;
+  frameworks: ReturnType<typeof loadFrameworks>;
+  framework?: ReturnType<typeof loadFrameworks>[number];
+  checks: Check[];
+  controls: ReturnType<typeof controlsByCheck>;
+  engine: EngineOptions;
+}
+
+/** Loads the config and frameworks and selects the checks of a scan (files or a live cluster alike). */
+export function prepareScan(opts: Pick<ScanOptions, 'config' | 'configFile' | 'framework' | 'only' | 'disallowAnnotationExemptions' | 'now'>): ScanSetup {
   const loaded = opts.config ? { config: opts.config, file: opts.configFile } : loadConfig(opts.configFile);
   const config = loaded.config;
   const frameworks = loadFrameworks();
@@ -100,6 +111,13 @@ export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
     annotationExemptions: opts.disallowAnnotationExemptions || !config.annotationExemptions.enabled ? 'off' : config.annotationExemptions.foreign ? 'on' : 'own-only',
     now: opts.now ?? new Date(),
   };
+  return { config, configFile: loaded.file, frameworks, framework, checks, controls, engine };
+}
+
+/** Scans manifests end to end: read, evaluate, summarise. */
+export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
+  const { configFile, frameworks, framework, checks, controls, engine } = prepareScan(opts);
+  const loaded = { file: configFile };
   let read: SharedRead;
   let result: EngineResult;
   try {
@@ -122,7 +140,8 @@ export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
   return report;
 }
 
-function verdicts(result: EngineResult): Map<string, CheckVerdict> {
+/** Per check: resources it applied to, resources that failed, findings. */
+export function verdicts(result: EngineResult): Map<string, CheckVerdict> {
   const findingsByCheck = new Map<string, number>();
   for (const f of result.findings) findingsByCheck.set(f.checkId, (findingsByCheck.get(f.checkId) ?? 0) + 1);
   const m = new Map<string, CheckVerdict>();

@@ -17,7 +17,8 @@ import { scanImageCommand, type ScanImageDeps } from './scan-image.js';
 export const SCAN_FORMATS = ['table', 'json', 'yaml', 'sarif', 'junit'] as const;
 type ScanFormat = (typeof SCAN_FORMATS)[number];
 
-interface ScanFlags {
+/** The report, policy and exemption flags every posture scan shares (files or a live cluster). */
+export interface ScanFlags {
   output: ScanFormat;
   outputFile?: string;
   config?: string;
@@ -54,6 +55,19 @@ function writeChunks(chunks: Iterable<string>, file: string | undefined, io: Io)
   }
 }
 
+/** Writes a posture report in the format and to the place the flags ask for. */
+export function writeScanReport(report: ScanReport, flags: Pick<ScanFlags, 'output' | 'outputFile' | 'color'>, io: Io): void {
+  if (flags.output === 'json') {
+    // Written piece by piece: the JSON of a large scan is too big to hold as one string.
+    writeChunks(renderJsonChunks(report), flags.outputFile, io);
+    return;
+  }
+  const color = flags.color !== false && useColor(io) && !flags.outputFile;
+  const text = render(report, flags.output, color, io.stdoutIsTty ? io.columns : undefined);
+  if (flags.outputFile) writeFileSync(flags.outputFile, text);
+  else io.stdout(text);
+}
+
 /** Exit code of a finished scan: policy bit (findings/score) and input-error bit. */
 export function scanExitCode(report: ScanReport, failOn: Severity | 'none' | undefined, minScore: number | undefined): number {
   let code = EXIT.ok;
@@ -63,13 +77,9 @@ export function scanExitCode(report: ScanReport, failOn: Severity | 'none' | und
   return code;
 }
 
-export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanImageDeps = {}): Command {
-  return new Command('scan')
-    .description('Scan Kubernetes manifests (files, folders, - for stdin) for misconfigurations; `scan image` scans container images')
-    // `scan image ...` goes to the subcommand with all its options; `scan <paths>` keeps its own.
-    .enablePositionalOptions()
-    .addCommand(scanImageCommand(io, setExit, deps))
-    .argument('[paths...]', 'files or folders (.yaml, .yml, .json), or - for stdin', ['.'])
+/** Adds the output, policy and exemption options of `palisade scan` to a command. */
+export function addScanReportOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('-o, --output <format>', 'output format').choices(SCAN_FORMATS).default('table'))
     .option('--output-file <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'config file (default: ./palisade.yaml when present)')
@@ -82,7 +92,17 @@ export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanI
       return n;
     })
     .option('--disallow-annotation-exemptions', 'ignore exemptions written in manifests (they are reported, not applied)')
-    .option('--no-color', 'disable colours')
+    .option('--no-color', 'disable colours');
+}
+
+export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanImageDeps = {}): Command {
+  const cmd = new Command('scan')
+    .description('Scan Kubernetes manifests (files, folders, - for stdin) for misconfigurations; `scan image` scans container images')
+    // `scan image ...` goes to the subcommand with all its options; `scan <paths>` keeps its own.
+    .enablePositionalOptions()
+    .addCommand(scanImageCommand(io, setExit, deps))
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json), or - for stdin', ['.']);
+  return addScanReportOptions(cmd)
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const loaded = loadConfig(flags.config);
@@ -98,15 +118,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanI
           onFile: (_f, done, total) => bar.update(done, total),
         });
         bar.done();
-        const color = flags.color !== false && useColor(io) && !flags.outputFile;
-        if (flags.output === 'json') {
-          // Written piece by piece: the JSON of a large scan is too big to hold as one string.
-          writeChunks(renderJsonChunks(report), flags.outputFile, io);
-        } else {
-          const text = render(report, flags.output, color, io.stdoutIsTty ? io.columns : undefined);
-          if (flags.outputFile) writeFileSync(flags.outputFile, text);
-          else io.stdout(text);
-        }
+        writeScanReport(report, flags, io);
         // Config file values apply when the flag is absent.
         setExit(scanExitCode(report, flags.failOn ?? loaded.config.failOn, flags.minScore ?? loaded.config.minScore));
       } catch (e) {
