@@ -1,13 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../app/content.js';
+import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand } from './commands/checks.js';
+import { clusterCommand, scanClusterCommand } from './commands/cluster.js';
 import { dbCommand, type DbDeps } from './commands/db.js';
 import { docsCommand } from './commands/docs.js';
 import { fixCommand } from './commands/fix.js';
 import { sbomCommand } from './commands/sbom.js';
 import { rulesCommand } from './commands/rules.js';
+import { simulateCommand } from './commands/simulate.js';
 import { scanCommand } from './commands/scan.js';
+import { serveCommand } from './commands/serve.js';
+import { tokensCommand } from './commands/tokens.js';
+import { usersCommand } from './commands/users.js';
 import type { ScanImageDeps } from './commands/scan-image.js';
 import { EXIT, processIo, reportError, type Io } from './io.js';
 
@@ -20,7 +26,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void, deps: Scan
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     // Each command parses its own options, so `scan image -o cyclonedx` reaches the subcommand untouched.
     .enablePositionalOptions();
-  for (const cmd of [scanCommand(io, setExit, deps), sbomCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), auditCommand(io, setExit), rulesCommand(io, setExit), dbCommand(io, setExit, deps), docsCommand(io, setExit)]) {
+  // `scan cluster` is added here: it reuses scan.ts's renderers, so scan.ts cannot import it.
+  for (const cmd of [scanCommand(io, setExit, deps).addCommand(scanClusterCommand(io, setExit)), clusterCommand(io, setExit), sbomCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), auditCommand(io, setExit), alertsCommand(io, setExit), rulesCommand(io, setExit), simulateCommand(io, setExit), dbCommand(io, setExit, deps), docsCommand(io, setExit), serveCommand(io, setExit), usersCommand(io, setExit), tokensCommand(io, setExit)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

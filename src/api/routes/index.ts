@@ -1,0 +1,19 @@
+import type { ApiContext, RouteSpec } from '../route.js';
+import { auditLogRoutes } from './audit-log.js';
+import { authRoutes } from './auth.js';
+import { exemptionRoutes } from './exemptions.js';
+import { healthRoutes } from './health.js';
+import { scoreRoutes } from './score.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
+
+/** Every resource's routes, one file each. A test checks this list against the folder. */
+export const RESOURCES: ReadonlyArray<{ file: string; routes: (ctx: ApiContext) => RouteSpec[] }> = [
+  { file: 'health', routes: healthRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'auth', routes: authRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'users', routes: userRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'tokens', routes: tokenRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'audit-log', routes: auditLogRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'exemptions', routes: exemptionRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'score', routes: scoreRoutes as (ctx: ApiContext) => RouteSpec[] },
+];

@@ -1,0 +1,96 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { toolVersion } from '../app/content.js';
+import { authenticate } from '../app/users.js';
+import { PalisadeError } from '../model/errors.js';
+import type { Store } from '../storage/store.js';
+import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { createMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { addRoute, HttpError, route, type ApiContext, type RouteHost } from './route.js';
+import { RESOURCES } from './routes/index.js';
+
+/**
+ * Log fields that never reach the log: credentials in headers, and any field named like a secret in a
+ * logged object (a connector's config, an error's context).
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.secrets',
+  '*.apiKey',
+  '*.clientKey',
+  '*.bearerToken',
+];
+
+/** Pino options of the server log: JSON lines, secrets redacted. */
+export function loggerOptions(level = 'info'): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+}
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  store: Store;
+  /** Pino options, or false for no log (tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Check every JSON answer against its declared schema (tests). */
+  validateResponses?: boolean;
+  /** Honour X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy you trust). */
+  trustProxy?: boolean;
+}
+
+/** Builds the HTTP server: one plugin per resource, the OpenAPI document of their schemas, metrics. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, trustProxy: opts.trustProxy ?? false, bodyLimit: 1024 * 1024 });
+  const metrics = createMetrics(app);
+  const host: RouteHost = {
+    routes: [],
+    validateResponses: opts.validateResponses ?? false,
+    authenticate: (request) => {
+      const header = request.headers.authorization;
+      const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      return authenticate(opts.store, { bearer, session: bearer ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE) }, request.ip);
+    },
+  };
+  const ctx: ApiContext = { store: opts.store, metrics };
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof HttpError) return reply.code(error.status).send({ error: error.error, message: error.message });
+    if (error instanceof PalisadeError && error.code === 'E_USAGE') {
+      const conflict = /already exists/.test(error.message);
+      return reply.code(conflict ? 409 : 400).send({ error: conflict ? 'conflict' : 'bad_request', message: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: (error as Error).message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  for (const resource of RESOURCES) {
+    await app.register(async (scope) => {
+      for (const spec of resource.routes(ctx)) addRoute(scope, host, spec);
+    });
+  }
+  let doc: unknown;
+  addRoute(
+    app,
+    host,
+    route({
+      method: 'GET',
+      url: '/openapi.json',
+      summary: 'This API as an OpenAPI 3 document',
+      tag: 'health',
+      access: 'public',
+      responses: { 200: null },
+      handler: async ({ reply }) => {
+        doc ??= openApiDocument(host.routes, { title: 'Palisade', version: toolVersion() });
+        return reply.code(200).send(doc);
+      },
+    }),
+  );
+  return app;
+}

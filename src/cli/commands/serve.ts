@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { buildApp, loggerOptions } from '../../api/server.js';
+import { describeStoreLocation, prepareServer } from '../../app/serve.js';
+import { PalisadeError } from '../../model/errors.js';
+import { EXIT, reportError, type Io } from '../io.js';
+
+interface ServeFlags {
+  host: string;
+  port?: string;
+  dataDir?: string;
+  logLevel: string;
+  trustProxy?: boolean;
+}
+
+/** What tests give `serve`: a promise whose settling stops the server (instead of SIGINT/SIGTERM), and where to report the address. */
+export interface ServeDeps {
+  until?: Promise<unknown>;
+  onListening?: (url: string) => void;
+}
+
+/** The port: --port, else $PORT, else 8080. */
+export function servePort(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const text = flag ?? env.PORT ?? '8080';
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new PalisadeError('E_USAGE', `--port: "${text}" is not a port number`);
+  return port;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (s: string) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(s);
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+/** `palisade serve`: the HTTP API, health, readiness and metrics, on the store of the data directory or DATABASE_URL. */
+export function serveCommand(io: Io, setExit: (code: number) => void, deps: ServeDeps = {}): Command {
+  return new Command('serve')
+    .description('Run the Palisade server: HTTP API (/api/v1, /openapi.json), /healthz, /readyz and /metrics')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (default: $PORT, else 8080)')
+    .option('--data-dir <dir>', 'data directory (default: $PALISADE_DATA_DIR, else $XDG_DATA_HOME/palisade or ~/.local/share/palisade)')
+    .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace', 'info')
+    .option('--trust-proxy', 'honour X-Forwarded-For/-Proto from a reverse proxy in front')
+    .action(async (flags: ServeFlags) => {
+      try {
+        const port = servePort(flags.port, io.env);
+        const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
+        const app = await buildApp({ store: server.store, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
+        try {
+          if (server.createdOwner?.password) {
+            io.stderr(
+              `palisade: created the first Owner "${server.createdOwner.username}" with this one-time password (it is shown only now):\n\n    ${server.createdOwner.password}\n\n` +
+                `Log in and add your own users, or set PALISADE_ADMIN_PASSWORD before the first start.\n`,
+            );
+          } else if (server.createdOwner) {
+            io.stderr(`palisade: created the first Owner "${server.createdOwner.username}" with the password from PALISADE_ADMIN_PASSWORD\n`);
+          }
+          const address = await app.listen({ host: flags.host, port });
+          io.stderr(`palisade: listening on ${address} (store: ${describeStoreLocation(server.dataDir, io.env)})\n`);
+          deps.onListening?.(address);
+          await (deps.until ?? untilSignal());
+        } finally {
+          await app.close();
+          await server.store.close();
+        }
+        setExit(EXIT.ok);
+      } catch (e) {
+        setExit(reportError(e, io));
+      }
+    });
+}
