@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { roleAtLeast, type Role } from '../storage/store.js';
 import type { Registry } from 'prom-client';
+import type { SecretBox } from '../app/secrets.js';
 import type { Actor } from '../app/users.js';
 import type { Store } from '../storage/store.js';
 
@@ -9,6 +10,8 @@ import type { Store } from '../storage/store.js';
 export interface ApiContext {
   store: Store;
   metrics: Registry;
+  /** Seals connector credentials; absent, connector routes that need credentials answer 503. */
+  secrets?: SecretBox;
 }
 
 /** Who may call a route: a minimum role, or `public` (health only). */

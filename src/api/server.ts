@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { toolVersion } from '../app/content.js';
+import type { SecretBox } from '../app/secrets.js';
 import { authenticate } from '../app/users.js';
 import { PalisadeError } from '../model/errors.js';
 import type { Store } from '../storage/store.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   validateResponses?: boolean;
   /** Honour X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy you trust). */
   trustProxy?: boolean;
+  /** Seals connector credentials (src/app/secrets.ts). */
+  secrets?: SecretBox;
 }
 
 /** Builds the HTTP server: one plugin per resource, the OpenAPI document of their schemas, metrics. */
@@ -55,7 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return authenticate(opts.store, { bearer, session: bearer ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE) }, request.ip);
     },
   };
-  const ctx: ApiContext = { store: opts.store, metrics };
+  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets };
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.error, message: error.message });

@@ -205,6 +205,63 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect(await store.listScores({ scope: 'overall', since: '2026-01-02T00:00:00Z' })).toHaveLength(1);
     });
 
+    it('filters assets by namespace and text, finds one by id, summarizes and prunes findings per connector', async () => {
+      const c = await store.createConnector({ kind: 'cluster', name: 'lab', config: {}, secrets: null });
+      const other = await store.createConnector({ kind: 'cluster', name: 'other', config: {}, secrets: null });
+      const [web, api, node, o] = await store.upsertAssets(
+        [
+          { connectorId: c.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} },
+          { connectorId: c.id, type: 'workload', key: 'shop_x/Deployment/api', attributes: {} },
+          { connectorId: c.id, type: 'node', key: 'Node/worker-1', attributes: {} },
+          { connectorId: other.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} },
+        ],
+        '2026-01-01T00:00:00Z',
+      );
+      const keys = async (q: Parameters<Store['listAssets']>[0]) => (await store.listAssets(q)).items.map((a) => a.id).sort();
+      expect(await keys({ namespace: 'shop' })).toEqual([web.id, o.id].sort());
+      // LIKE wildcards in the filter match literally: `shop_` is not `shop` plus any character.
+      expect(await keys({ namespace: 'shop_x' })).toEqual([api.id]);
+      expect(await keys({ q: 'WORKER' })).toEqual([node.id]);
+      expect(await keys({ q: '%' })).toEqual([]);
+      expect(await keys({ connectorId: c.id, type: 'workload', q: 'web' })).toEqual([web.id]);
+      expect(await store.getAsset(api.id)).toEqual(api);
+      expect(await store.getAsset('nope')).toBeUndefined();
+
+      await store.upsertFindings(
+        [
+          { assetId: web.id, checkId: 'PAL-001', severity: 'high', path: 'a', message: 'm' },
+          { assetId: web.id, checkId: 'PAL-001', severity: 'high', path: 'b', message: 'm' },
+          { assetId: api.id, checkId: 'PAL-001', severity: 'high', path: 'a', message: 'm' },
+          { assetId: api.id, checkId: 'PAL-002', severity: 'low', path: 'a', message: 'm' },
+          { assetId: o.id, checkId: 'PAL-001', severity: 'high', path: 'a', message: 'm' },
+        ],
+        '2026-01-01T00:00:00Z',
+      );
+      expect(await store.summarizeFindings({ connectorId: c.id })).toEqual([
+        { checkId: 'PAL-001', severity: 'high', assets: 2, findings: 3, lastSeen: '2026-01-01T00:00:00.000Z' },
+        { checkId: 'PAL-002', severity: 'low', assets: 1, findings: 1, lastSeen: '2026-01-01T00:00:00.000Z' },
+      ]);
+      expect((await store.summarizeFindings()).find((s) => s.checkId === 'PAL-001')).toMatchObject({ assets: 3, findings: 4 });
+      expect((await store.listFindings({ checkId: 'PAL-001', connectorId: other.id })).items.map((f) => f.assetId)).toEqual([o.id]);
+
+      // A later assessment sees only one finding again: the others of that connector go, the other connector's stay.
+      await store.upsertFindings([{ assetId: web.id, checkId: 'PAL-001', severity: 'high', path: 'a', message: 'm' }], '2026-01-02T00:00:00Z');
+      expect(await store.pruneFindings(c.id, '2026-01-02T00:00:00Z')).toBe(3);
+      expect((await store.listFindings({ connectorId: c.id })).items.map((f) => [f.assetId, f.path])).toEqual([[web.id, 'a']]);
+      expect((await store.listFindings({ connectorId: other.id })).items).toHaveLength(1);
+    });
+
+    it('answers the newest score of every scope', async () => {
+      await store.appendScore({ scope: 'overall', at: '2026-01-02T00:00:00Z', score: 71.5 });
+      await store.appendScore({ scope: 'overall', at: '2026-01-01T00:00:00Z', score: 70 });
+      await store.appendScore({ scope: 'connector:a', at: '2026-01-01T00:00:00Z', score: 40 });
+      await store.appendScore({ scope: 'connector:a', at: '2026-01-03T00:00:00Z', score: 45 });
+      expect(await store.latestScores()).toEqual([
+        { scope: 'connector:a', at: '2026-01-03T00:00:00.000Z', score: 45 },
+        { scope: 'overall', at: '2026-01-02T00:00:00.000Z', score: 71.5 },
+      ]);
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

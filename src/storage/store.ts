@@ -124,6 +124,16 @@ export interface ExemptionRow {
   createdAt: string;
 }
 
+/** Findings of one check, counted across assets: a line of the recommendations view. */
+export interface FindingSummary {
+  checkId: string;
+  severity: string;
+  /** Distinct assets with at least one finding of the check. */
+  assets: number;
+  findings: number;
+  lastSeen: string;
+}
+
 /** One point of the secure-score time series. */
 export interface ScorePoint {
   /** `overall`, `connector:<id>` or `cluster:<id>`. */
@@ -193,12 +203,21 @@ export interface Store {
 
   /** Inserts or refreshes assets by `(connectorId, type, key)`: first_seen kept, last_seen and attributes updated. */
   upsertAssets(assets: Array<Omit<AssetRow, 'id' | 'firstSeen' | 'lastSeen'>>, seenAt: string): Promise<AssetRow[]>;
-  listAssets(q?: { type?: string; connectorId?: string; limit?: number; cursor?: string }): Promise<Page<AssetRow>>;
+  /**
+   * Pages assets by id. `namespace` matches keys starting `<namespace>/` (namespaced objects are keyed
+   * `<namespace>/<Kind>/<name>`); `q` is a case-insensitive substring of the key.
+   */
+  listAssets(q?: { type?: string; connectorId?: string; namespace?: string; q?: string; limit?: number; cursor?: string }): Promise<Page<AssetRow>>;
+  getAsset(id: string): Promise<AssetRow | undefined>;
   putRelations(relations: AssetRelationRow[]): Promise<void>;
   listRelations(assetId: string): Promise<AssetRelationRow[]>;
 
   upsertFindings(findings: Array<Omit<FindingRow, 'id' | 'firstSeen' | 'lastSeen'>>, seenAt: string): Promise<FindingRow[]>;
-  listFindings(q?: { assetId?: string; checkId?: string; limit?: number; cursor?: string }): Promise<Page<FindingRow>>;
+  listFindings(q?: { assetId?: string; checkId?: string; connectorId?: string; limit?: number; cursor?: string }): Promise<Page<FindingRow>>;
+  /** Deletes the findings on the connector's assets last seen before `before` (gone since the last assessment); returns how many. */
+  pruneFindings(connectorId: string, before: string): Promise<number>;
+  /** Findings grouped by check and severity, optionally of one connector's assets. */
+  summarizeFindings(q?: { connectorId?: string }): Promise<FindingSummary[]>;
 
   createExemption(e: Omit<ExemptionRow, 'id' | 'createdAt'>): Promise<ExemptionRow>;
   getExemption(id: string): Promise<ExemptionRow | undefined>;
@@ -208,4 +227,6 @@ export interface Store {
   appendScore(p: ScorePoint): Promise<void>;
   /** Oldest first. */
   listScores(q: { scope?: string; since?: string; limit?: number }): Promise<ScorePoint[]>;
+  /** The newest point of every scope, ordered by scope. */
+  latestScores(): Promise<ScorePoint[]>;
 }

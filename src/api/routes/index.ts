@@ -1,8 +1,11 @@
 import type { ApiContext, RouteSpec } from '../route.js';
+import { assetRoutes } from './assets.js';
 import { auditLogRoutes } from './audit-log.js';
 import { authRoutes } from './auth.js';
+import { connectorRoutes } from './connectors.js';
 import { exemptionRoutes } from './exemptions.js';
 import { healthRoutes } from './health.js';
+import { recommendationRoutes } from './recommendations.js';
 import { scoreRoutes } from './score.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -16,4 +19,7 @@ export const RESOURCES: ReadonlyArray<{ file: string; routes: (ctx: ApiContext) 
   { file: 'audit-log', routes: auditLogRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'exemptions', routes: exemptionRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'score', routes: scoreRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'connectors', routes: connectorRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'assets', routes: assetRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'recommendations', routes: recommendationRoutes as (ctx: ApiContext) => RouteSpec[] },
 ];

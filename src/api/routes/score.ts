@@ -3,9 +3,31 @@ import { ErrorBody, route, type ApiContext } from '../route.js';
 
 const Point = z.object({ scope: z.string(), at: z.string(), score: z.number() }).meta({ id: 'ScorePoint' });
 
-/** The secure score over time. */
+/** The secure score now, and over time. */
 export function scoreRoutes(ctx: ApiContext) {
   return [
+    route({
+      method: 'GET',
+      url: '/api/v1/score',
+      summary: 'Secure score now: overall and per connector (the latest point of each)',
+      tag: 'score',
+      access: 'reader',
+      responses: {
+        200: z.object({
+          overall: Point.nullable(),
+          connectors: z.array(z.object({ connectorId: z.string(), name: z.string(), kind: z.string(), score: z.number().nullable(), at: z.string().nullable() })),
+        }),
+        401: ErrorBody,
+      },
+      handler: async () => {
+        const latest = new Map((await ctx.store.latestScores()).map((p) => [p.scope, p]));
+        const connectors = (await ctx.store.listConnectors()).map((c) => {
+          const p = latest.get(`connector:${c.id}`);
+          return { connectorId: c.id, name: c.name, kind: c.kind, score: p?.score ?? null, at: p?.at ?? null };
+        });
+        return { overall: latest.get('overall') ?? null, connectors };
+      },
+    }),
     route({
       method: 'GET',
       url: '/api/v1/score/history',

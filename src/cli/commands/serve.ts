@@ -51,7 +51,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
       try {
         const port = servePort(flags.port, io.env);
         const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
-        const app = await buildApp({ store: server.store, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
+        const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
         try {
           if (server.createdOwner?.password) {
             io.stderr(

@@ -5,6 +5,8 @@ import { PalisadeError } from '../../model/errors.js';
 export interface ClusterAccess {
   /** kubeconfig file (default: `KUBECONFIG`, then ~/.kube/config, then the in-cluster service account). */
   kubeconfig?: string;
+  /** kubeconfig content, when it is not in a file (a connector's stored credentials); wins over `kubeconfig`. */
+  kubeconfigText?: string;
   /** Context of the kubeconfig (default: its current context). */
   context?: string;
   /** Use the pod's service account (token and CA under /var/run/secrets/kubernetes.io/serviceaccount). */
@@ -24,10 +26,11 @@ export function loadKubeConfig(access: ClusterAccess = {}): LoadedKubeConfig {
   const kc = new KubeConfig();
   try {
     if (access.inCluster) kc.loadFromCluster();
+    else if (access.kubeconfigText !== undefined) kc.loadFromString(access.kubeconfigText);
     else if (access.kubeconfig) kc.loadFromFile(access.kubeconfig);
     else kc.loadFromDefault();
   } catch (e) {
-    const where = access.inCluster ? 'the in-cluster service account' : access.kubeconfig ? `kubeconfig ${access.kubeconfig}` : 'the default kubeconfig';
+    const where = access.inCluster ? 'the in-cluster service account' : access.kubeconfigText !== undefined ? 'the kubeconfig given' : access.kubeconfig ? `kubeconfig ${access.kubeconfig}` : 'the default kubeconfig';
     throw new PalisadeError('E_CLUSTER_CONFIG', `cannot load ${where}: ${(e as Error).message}`);
   }
   if (access.context) {

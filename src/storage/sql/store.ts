@@ -8,6 +8,7 @@ import type {
   ConnectorRow,
   ExemptionRow,
   FindingRow,
+  FindingSummary,
   MigrationStatus,
   NewAuditEntry,
   Page,
@@ -130,6 +131,11 @@ function toExemption(r: Row): ExemptionRow {
 function where(conds: Array<readonly [string, unknown] | false | undefined | '' | 0>): { sql: string; params: unknown[] } {
   const on = conds.filter((c): c is readonly [string, unknown] => Boolean(c));
   return { sql: on.length ? ` WHERE ${on.map((c) => c[0]).join(' AND ')}` : '', params: on.map((c) => c[1]) };
+}
+
+/** Escapes the wildcards of LIKE (with `ESCAPE '\\'`), so user text matches literally. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** The last of each identity, in first-seen order: the rows one upsert statement may touch once each. */
@@ -353,11 +359,22 @@ export class SqlStore implements Store {
     return assets.map((a) => byIdentity.get(identity(a))!);
   }
 
-  async listAssets(q: { type?: string; connectorId?: string; limit?: number; cursor?: string } = {}): Promise<Page<AssetRow>> {
+  async listAssets(q: { type?: string; connectorId?: string; namespace?: string; q?: string; limit?: number; cursor?: string } = {}): Promise<Page<AssetRow>> {
     const limit = limitOf(q.limit);
-    const w = where([q.type && ['type = ?', q.type], q.connectorId && ['connector_id = ?', q.connectorId], q.cursor && ['id > ?', q.cursor]]);
+    const w = where([
+      q.type && ['type = ?', q.type],
+      q.connectorId && ['connector_id = ?', q.connectorId],
+      q.namespace && ["key LIKE ? ESCAPE '\\'", `${likeEscape(q.namespace)}/%`],
+      q.q && ["LOWER(key) LIKE ? ESCAPE '\\'", `%${likeEscape(q.q.toLowerCase())}%`],
+      q.cursor && ['id > ?', q.cursor],
+    ]);
     const rows = await this.db.all(`SELECT * FROM assets${w.sql} ORDER BY id LIMIT ?`, [...w.params, limit + 1]);
     return page(rows, limit, toAsset, (r) => r.id as string);
+  }
+
+  async getAsset(id: string): Promise<AssetRow | undefined> {
+    const [r] = await this.db.all('SELECT * FROM assets WHERE id = ?', [id]);
+    return r && toAsset(r);
   }
 
   async putRelations(relations: AssetRelationRow[]): Promise<void> {
@@ -407,11 +424,29 @@ export class SqlStore implements Store {
     return out;
   }
 
-  async listFindings(q: { assetId?: string; checkId?: string; limit?: number; cursor?: string } = {}): Promise<Page<FindingRow>> {
+  async listFindings(q: { assetId?: string; checkId?: string; connectorId?: string; limit?: number; cursor?: string } = {}): Promise<Page<FindingRow>> {
     const limit = limitOf(q.limit);
-    const w = where([q.assetId && ['asset_id = ?', q.assetId], q.checkId && ['check_id = ?', q.checkId], q.cursor && ['id > ?', q.cursor]]);
+    const w = where([
+      q.assetId && ['asset_id = ?', q.assetId],
+      q.checkId && ['check_id = ?', q.checkId],
+      q.connectorId && ['asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', q.connectorId],
+      q.cursor && ['id > ?', q.cursor],
+    ]);
     const rows = await this.db.all(`SELECT * FROM findings${w.sql} ORDER BY id LIMIT ?`, [...w.params, limit + 1]);
     return page(rows, limit, toFinding, (r) => r.id as string);
+  }
+
+  async pruneFindings(connectorId: string, before: string): Promise<number> {
+    return this.db.run('DELETE FROM findings WHERE last_seen < ? AND asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', [iso(before), connectorId]);
+  }
+
+  async summarizeFindings(q: { connectorId?: string } = {}): Promise<FindingSummary[]> {
+    const w = where([q.connectorId && ['asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', q.connectorId]]);
+    const rows = await this.db.all(
+      `SELECT check_id, severity, COUNT(DISTINCT asset_id) AS assets, COUNT(*) AS findings, MAX(last_seen) AS last_seen FROM findings${w.sql} GROUP BY check_id, severity ORDER BY check_id, severity`,
+      w.params,
+    );
+    return rows.map((r) => ({ checkId: r.check_id as string, severity: r.severity as string, assets: Number(r.assets), findings: Number(r.findings), lastSeen: iso(r.last_seen as string) }));
   }
 
   // Exemptions
@@ -448,6 +483,15 @@ export class SqlStore implements Store {
   async listScores(q: { scope?: string; since?: string; limit?: number }): Promise<ScorePoint[]> {
     const w = where([q.scope && ['scope = ?', q.scope], q.since && ['at >= ?', iso(q.since)]]);
     const rows = await this.db.all(`SELECT scope, at, score FROM score_history${w.sql} ORDER BY at, id LIMIT ?`, [...w.params, limitOf(q.limit ?? MAX_LIMIT)]);
+    return rows.map((r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }));
+  }
+
+  async latestScores(): Promise<ScorePoint[]> {
+    const rows = await this.db.all(
+      `SELECT s.scope, s.at, s.score FROM score_history s
+       WHERE s.id = (SELECT t.id FROM score_history t WHERE t.scope = s.scope ORDER BY t.at DESC, t.id DESC LIMIT 1)
+       ORDER BY s.scope`,
+    );
     return rows.map((r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }));
   }
 }

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { listRecommendations, recommendationOf } from '../../app/connectors.js';
+import { SEVERITIES } from '../../model/severity.js';
+import type { AssetRow } from '../../storage/store.js';
+import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
+
+const RecommendationOut = z
+  .object({
+    checkId: z.string(),
+    slug: z.string(),
+    title: z.string(),
+    category: z.string(),
+    severity: z.enum(SEVERITIES),
+    remediation: z.string(),
+    affected: z.number().int().describe('Assets with at least one finding of the check'),
+    findings: z.number().int(),
+    lastSeen: z.string(),
+  })
+  .meta({ id: 'Recommendation' });
+
+const Affected = z
+  .object({
+    findingId: z.string(),
+    asset: z.object({ id: z.string(), connectorId: z.string().nullable(), type: z.string(), key: z.string() }),
+    path: z.string(),
+    message: z.string(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+  })
+  .meta({ id: 'AffectedResource' });
+
+/** Recommendations: findings grouped by check across assets, each with the resources it affects. */
+export function recommendationRoutes(ctx: ApiContext) {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/v1/recommendations',
+      summary: 'Findings grouped by check, most severe first',
+      tag: 'recommendations',
+      access: 'reader',
+      query: z.object({ connector: z.string().optional().describe('Connector id'), severity: z.enum(SEVERITIES).optional() }),
+      responses: { 200: z.object({ items: z.array(RecommendationOut) }), 400: ErrorBody, 401: ErrorBody },
+      handler: async ({ query }) => ({ items: await listRecommendations(ctx.store, { connectorId: query.connector, severity: query.severity }) }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/recommendations/:checkId',
+      summary: 'One recommendation and the resources it affects (paged)',
+      tag: 'recommendations',
+      access: 'reader',
+      params: z.object({ checkId: z.string() }),
+      query: z.object({ connector: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().optional() }),
+      responses: { 200: RecommendationOut.extend({ affectedResources: z.array(Affected), next: z.string().optional() }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      handler: async ({ params, query }) => {
+        const summary = (await listRecommendations(ctx.store, { connectorId: query.connector })).find((r) => r.checkId === params.checkId);
+        if (!summary) throw new HttpError(404, 'not_found', `no findings of check "${params.checkId}"`);
+        const page = await ctx.store.listFindings({ checkId: params.checkId, connectorId: query.connector, limit: query.limit, cursor: query.cursor });
+        const assets = new Map<string, AssetRow | undefined>();
+        const affectedResources = [];
+        for (const f of page.items) {
+          if (!assets.has(f.assetId)) assets.set(f.assetId, await ctx.store.getAsset(f.assetId));
+          const a = assets.get(f.assetId);
+          if (a) affectedResources.push({ findingId: f.id, asset: { id: a.id, connectorId: a.connectorId, type: a.type, key: a.key }, path: f.path, message: f.message, firstSeen: f.firstSeen, lastSeen: f.lastSeen });
+        }
+        return { ...summary, ...recommendationOf(params.checkId, summary.severity), affectedResources, ...(page.next ? { next: page.next } : {}) };
+      },
+    }),
+  ];
+}
