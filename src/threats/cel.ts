@@ -13,9 +13,11 @@ export const RULE_FUNCTIONS = {
   'toJson(value)': 'the value as compact JSON text (to search a whole object)',
 } as const;
 
-const strings = (l: unknown[]): string[] => l.filter((x): x is string => typeof x === 'string');
+/** The strings of a list (what containsAny and its kin search). */
+export const celStrings = (l: unknown[]): string[] => l.filter((x): x is string => typeof x === 'string');
 
-function json(v: unknown): string {
+/** toJson: the value as compact JSON text. */
+export function celJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x instanceof Map ? Object.fromEntries(x) : x)) ?? 'null';
 }
 
@@ -25,9 +27,9 @@ export function createRuleEnvironment(): Environment {
   for (const [name, type] of Object.entries(CONTEXT_VARIABLES)) env = env.registerVariable(name, type);
   return env
     .registerFunction('ipInRanges(string, list): bool', (ip: string, ranges: unknown[]) => ipInRanges(ip, ranges))
-    .registerFunction('containsAny(string, list): bool', (s: string, l: unknown[]) => strings(l).some((x) => s.includes(x)))
-    .registerFunction('startsWithAny(string, list): bool', (s: string, l: unknown[]) => strings(l).some((x) => s.startsWith(x)))
-    .registerFunction('endsWithAny(string, list): bool', (s: string, l: unknown[]) => strings(l).some((x) => s.endsWith(x)))
+    .registerFunction('containsAny(string, list): bool', (s: string, l: unknown[]) => celStrings(l).some((x) => s.includes(x)))
+    .registerFunction('startsWithAny(string, list): bool', (s: string, l: unknown[]) => celStrings(l).some((x) => s.startsWith(x)))
+    .registerFunction('endsWithAny(string, list): bool', (s: string, l: unknown[]) => celStrings(l).some((x) => s.endsWith(x)))
     .registerFunction('imageRepository(string): string', (s: string) => imageRepository(s))
-    .registerFunction('toJson(dyn): string', (v: unknown) => json(v));
+    .registerFunction('toJson(dyn): string', (v: unknown) => celJson(v));
 }

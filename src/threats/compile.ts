@@ -2,6 +2,7 @@ import type { Environment } from '@marcbachmann/cel-js';
 import { PalisadeError, type SourcePosition } from '../model/errors.js';
 import type { Severity } from '../model/severity.js';
 import { createRuleEnvironment, RULE_FUNCTIONS } from './cel.js';
+import { compileCel, UnsupportedCel } from './cel-compile.js';
 import { CONTEXT_VARIABLES } from './context.js';
 import { ALL_DETECTORS, type Detector } from './detectors/index.js';
 import { CEL_RESERVED, expand, ExpansionError, type ExpandScope } from './expand.js';
@@ -17,8 +18,11 @@ export interface RuleSource {
   locate?: (path: ReadonlyArray<string | number>) => number | undefined;
 }
 
-/** A compiled, callable CEL expression. */
-export type Predicate = (ctx: Record<string, unknown>) => unknown;
+/**
+ * A compiled, callable CEL expression. `interpreted` gives why it runs on the CEL interpreter rather than as
+ * compiled JavaScript (an expression outside the compiled subset), for debugging.
+ */
+export type Predicate = ((ctx: Record<string, unknown>) => unknown) & { interpreted?: string };
 
 /** A rule ready to run: its effective definition, compiled condition, exceptions and template. */
 export interface CompiledRule {
@@ -221,7 +225,20 @@ function compileExpression(env: Environment, src: string, scope: ExpandScope, wh
     fail(`${what}: ${unknown ? `"${unknown[1]}" is not a context variable, list or macro` : msg}`, pos);
   }
   if (mustBeBool && checked.type !== undefined && !['bool', 'dyn'].includes(String(checked.type))) fail(`${what}: the condition is a ${String(checked.type)}, not a bool`, pos);
-  return { test: compiled, expanded, ast: compiled.ast };
+  return { test: fastPredicate(compiled), expanded, ast: compiled.ast };
+}
+
+/** The expression compiled to JavaScript (see compileCel), or the interpreter when it is outside the subset. */
+function fastPredicate(interpreted: Predicate & { ast?: unknown }): Predicate {
+  try {
+    if (process.env.CEL_OFF) throw new UnsupportedCel("off");
+    return compileCel(interpreted.ast, interpreted);
+  } catch (e) {
+    if (!(e instanceof UnsupportedCel)) throw e;
+    const p: Predicate = (ctx) => interpreted(ctx);
+    p.interpreted = e.message;
+    return p;
+  }
 }
 
 function ruleIdAt(data: unknown, path: ReadonlyArray<string | number>): string | undefined {
