@@ -231,7 +231,6 @@ function compileExpression(env: Environment, src: string, scope: ExpandScope, wh
 /** The expression compiled to JavaScript (see compileCel), or the interpreter when it is outside the subset. */
 function fastPredicate(interpreted: Predicate & { ast?: unknown }): Predicate {
   try {
-    if (process.env.CEL_OFF) throw new UnsupportedCel("off");
     return compileCel(interpreted.ast, interpreted);
   } catch (e) {
     if (!(e instanceof UnsupportedCel)) throw e;
