@@ -26,8 +26,19 @@ export interface ConnectorView {
   name: string;
   config: Record<string, unknown>;
   hasCredentials: boolean;
+  /** The outcome of the latest sync (on demand or scheduled), or null before the first. */
+  lastSync: LastSync | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** When the latest sync ran, whether it worked and, when it did not, why. */
+export interface LastSync {
+  at: string;
+  ok: boolean;
+  error?: string;
+  /** When the latest sync that worked ran (kept across failures). */
+  lastSuccessAt?: string;
 }
 
 /** The outcome of onboarding: saved (perhaps despite missing permissions, when forced) or refused. */
@@ -56,7 +67,32 @@ interface ClusterSecrets {
 
 /** The connector without its credentials. */
 export function connectorView(c: ConnectorRow): ConnectorView {
-  return { id: c.id, kind: c.kind, name: c.name, config: c.config, hasCredentials: c.secrets !== null, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  return { id: c.id, kind: c.kind, name: c.name, config: c.config, hasCredentials: c.secrets !== null, lastSync: lastSyncOf(c), createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+/** The latest sync recorded in a connector's settings. */
+export function lastSyncOf(c: Pick<ConnectorRow, 'config'>): LastSync | null {
+  const l = c.config.lastSync as { at?: unknown; ok?: unknown; error?: unknown; lastSuccessAt?: unknown } | undefined;
+  if (!l || typeof l.at !== 'string') return null;
+  const ok = l.ok !== false;
+  const out: LastSync = { at: l.at, ok };
+  if (!ok && typeof l.error === 'string') out.error = l.error;
+  const success = ok ? l.at : l.lastSuccessAt;
+  if (typeof success === 'string') out.lastSuccessAt = success;
+  return out;
+}
+
+/**
+ * Records a sync that failed in the connector's settings (`lastSync: { at, ok: false, error }`), keeping when
+ * the latest sync that worked ran. Reads the row afresh so a concurrent change of settings is not lost.
+ */
+export async function recordSyncFailure(store: Store, id: string, error: string, at: Date = new Date()): Promise<void> {
+  await store.transaction(async (tx) => {
+    const c = await tx.getConnector(id);
+    if (!c) return;
+    const lastSuccessAt = lastSyncOf(c)?.lastSuccessAt;
+    await tx.updateConnector(id, { config: { ...c.config, lastSync: { at: at.toISOString(), ok: false, error, ...(lastSuccessAt ? { lastSuccessAt } : {}) } } });
+  });
 }
 
 function accessOf(input: Pick<NewClusterConnector, 'kubeconfig' | 'context' | 'inCluster'>): ClusterAccess {
@@ -330,7 +366,7 @@ export async function syncConnector(store: Store, box: SecretBox, actor: Actor, 
     if (latest.length > 0) await tx.appendScore({ scope: 'overall', at, score: Math.round((latest.reduce((s, p) => s + p.score, 0) / latest.length) * 10) / 10 });
     const result: SyncResult = { connectorId: c.id, at, resources: snapshot.resources.length, assets: rows.length, relations: relations.length, findings: findings.length, exempted, resolved, score, errors: report.errors.map((e) => ({ code: e.code, file: e.file, message: e.message })) };
     const { errors, ...summary } = result;
-    await tx.updateConnector(c.id, { config: { ...c.config, lastSync: { ...summary, errors: errors.length } } });
+    await tx.updateConnector(c.id, { config: { ...c.config, lastSync: { ...summary, ok: true, errors: errors.length } } });
     await tx.appendAudit({ actor: actor.name, action: 'connector.sync', target: `connector:${c.id}`, source: actor.source, before: null, after: { ...summary, errors: errors.length } });
     return result;
   });

@@ -3,6 +3,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { openPostgresStore } from '../storage/postgres/index.js';
 import { openSqliteStore, sqliteFileIn } from '../storage/sqlite/index.js';
 import type { Store } from '../storage/store.js';
+import { InProcessQueue } from './jobs.js';
+import { SyncScheduler, type SchedulerOptions } from './scheduler.js';
 import { loadSecretKey, secretBox, type SecretBox } from './secrets.js';
 import { bootstrapOwner } from './users.js';
 
@@ -71,4 +73,28 @@ export async function openMigratedStore(opts: { dataDir?: string; env?: NodeJS.P
     await store.close();
     throw e;
   }
+}
+
+/** The running continuous assessment of a server; `stop` ends the timers, watches and the queue. */
+export interface RunningAssessment {
+  scheduler: SyncScheduler;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts continuous assessment on a prepared server: an in-process job queue (the single-process server's)
+ * and the {@link SyncScheduler} syncing every cluster connector now and on its interval.
+ */
+export async function startAssessment(server: Pick<PreparedServer, 'store' | 'secrets'>, opts: Omit<SchedulerOptions, 'store' | 'secrets' | 'queue'> = {}): Promise<RunningAssessment> {
+  const queue = new InProcessQueue(2, (job, e) => opts.log?.('warn', `job ${job.name} ${job.id} failed: ${e instanceof Error ? e.message : String(e)}`));
+  const scheduler = new SyncScheduler({ ...opts, store: server.store, secrets: server.secrets, queue });
+  await queue.start();
+  await scheduler.start();
+  return {
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await queue.stop();
+    },
+  };
 }

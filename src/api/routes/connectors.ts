@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectorView, onboardCluster, preflightConnector, removeConnector, syncConnector } from '../../app/connectors.js';
+import { connectorView, onboardCluster, preflightConnector, recordSyncFailure, removeConnector, syncConnector } from '../../app/connectors.js';
 import type { SecretBox } from '../../app/secrets.js';
 import { PalisadeError } from '../../model/errors.js';
 import type { ConnectorRow } from '../../storage/store.js';
@@ -12,6 +12,10 @@ const ConnectorOut = z
     name: z.string(),
     config: z.record(z.string(), z.unknown()).describe('Non-secret settings: context, server, scope, last preflight and sync'),
     hasCredentials: z.boolean().describe('Whether encrypted credentials are stored; they are never returned'),
+    lastSync: z
+      .object({ at: z.string(), ok: z.boolean(), error: z.string().optional(), lastSuccessAt: z.string().optional().describe('The latest sync that worked') })
+      .nullable()
+      .describe('The latest sync, on demand or scheduled (null before the first); a failed one carries its error'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -180,7 +184,15 @@ export function connectorRoutes(ctx: ApiContext) {
       responses: { 200: SyncOut, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 502: ErrorBody },
       handler: async ({ params, actor }) => {
         const c = await found(ctx, params.id);
-        return clusterCall(() => syncConnector(ctx.store, boxOf(ctx), actor, c));
+        const box = boxOf(ctx);
+        return clusterCall(async () => {
+          try {
+            return await syncConnector(ctx.store, box, actor, c);
+          } catch (e) {
+            await recordSyncFailure(ctx.store, c.id, e instanceof Error ? e.message : String(e));
+            throw e;
+          }
+        });
       },
     }),
   ];

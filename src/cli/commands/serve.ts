@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { buildApp, loggerOptions } from '../../api/server.js';
-import { describeStoreLocation, prepareServer } from '../../app/serve.js';
+import { parseDuration } from '../../app/alerts.js';
+import { describeStoreLocation, prepareServer, startAssessment } from '../../app/serve.js';
 import { PalisadeError } from '../../model/errors.js';
 import { EXIT, reportError, type Io } from '../io.js';
 
@@ -10,6 +11,8 @@ interface ServeFlags {
   dataDir?: string;
   logLevel: string;
   trustProxy?: boolean;
+  syncInterval: string;
+  watch: boolean;
 }
 
 /** What tests give `serve`: a promise whose settling stops the server (instead of SIGINT/SIGTERM), and where to report the address. */
@@ -24,6 +27,13 @@ export function servePort(flag: string | undefined, env: NodeJS.ProcessEnv): num
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new PalisadeError('E_USAGE', `--port: "${text}" is not a port number`);
   return port;
+}
+
+/** `--sync-interval`: a duration of at least 10 s. */
+export function syncInterval(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 10_000) throw new PalisadeError('E_USAGE', `--sync-interval: "${text}" is not a duration of at least 10s (e.g. 15m, 1h)`);
+  return ms;
 }
 
 function untilSignal(): Promise<string> {
@@ -47,9 +57,12 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
     .option('--data-dir <dir>', 'data directory (default: $PALISADE_DATA_DIR, else $XDG_DATA_HOME/palisade or ~/.local/share/palisade)')
     .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace', 'info')
     .option('--trust-proxy', 'honour X-Forwarded-For/-Proto from a reverse proxy in front')
+    .option('--sync-interval <duration>', 'how often every cluster connector is synced and assessed', '15m')
+    .option('--no-watch', 'do not watch the clusters between syncs (by default a change is reassessed 10 s after it settles)')
     .action(async (flags: ServeFlags) => {
       try {
         const port = servePort(flags.port, io.env);
+        const intervalMs = syncInterval(flags.syncInterval);
         const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
         const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
         try {
@@ -63,8 +76,13 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
           }
           const address = await app.listen({ host: flags.host, port });
           io.stderr(`palisade: listening on ${address} (store: ${describeStoreLocation(server.dataDir, io.env)})\n`);
-          deps.onListening?.(address);
-          await (deps.until ?? untilSignal());
+          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, log: (level, msg) => app.log[level](msg) });
+          try {
+            deps.onListening?.(address);
+            await (deps.until ?? untilSignal());
+          } finally {
+            await assessment.stop();
+          }
         } finally {
           await app.close();
           await server.store.close();
