@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import jsYaml from 'js-yaml';
-import { clusterPreflight, scanCluster } from '../../app/cluster.js';
 import { loadConfig } from '../../app/config.js';
-import { CLUSTER_KINDS, type ClusterAccess, type ClusterFeature, type GrantSubject, type PreflightResult } from '../../inputs/cluster/index.js';
+import type { ClusterAccess, ClusterFeature, GrantSubject, PreflightResult } from '../../inputs/cluster/index.js';
+import { CLUSTER_KINDS } from '../../inputs/cluster/kinds.js';
 import { PalisadeError } from '../../model/errors.js';
 import { EXIT, reportError, type Io } from '../io.js';
 import { addScanReportOptions, scanExitCode, writeScanReport, type ScanFlags } from './scan.js';
@@ -56,6 +56,8 @@ export function scanClusterCommand(io: Io, setExit: (code: number) => void): Com
   return cmd.action(async (flags: ScanClusterFlags) => {
     try {
       const loaded = loadConfig(flags.config);
+      // Loaded on use: the Kubernetes client takes about a second to import, which every other command would pay.
+      const { scanCluster } = await import('../../app/cluster.js');
       const { report, snapshot } = await scanCluster({
         access: accessOf(flags),
         scope: { namespaces: flags.namespace, excludeNamespaces: flags.excludeNamespace, excludeLabels: flags.excludeLabel, features: featuresOf(flags) },
@@ -129,6 +131,7 @@ export function clusterCommand(io: Io, setExit: (code: number) => void): Command
     .option('--user <name>', 'bind the printed ClusterRole to this user instead of a service account')
     .action(async (flags: PreflightFlags) => {
       try {
+        const { clusterPreflight } = await import('../../app/cluster.js');
         const result = await clusterPreflight(accessOf(flags), { features: featuresOf(flags), namespaces: flags.namespace, subject: subjectOf(flags) });
         if (flags.output === 'json') io.stdout(JSON.stringify(result, null, 2) + '\n');
         else if (flags.output === 'yaml') io.stdout(jsYaml.dump(result, { lineWidth: -1, noRefs: true }));

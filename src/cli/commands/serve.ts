@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { buildApp, loggerOptions } from '../../api/server.js';
 import { parseDuration } from '../../app/alerts.js';
-import { describeStoreLocation, prepareServer, startAssessment } from '../../app/serve.js';
 import { PalisadeError } from '../../model/errors.js';
 import { EXIT, reportError, type Io } from '../io.js';
 
@@ -63,6 +61,9 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
       try {
         const port = servePort(flags.port, io.env);
         const intervalMs = syncInterval(flags.syncInterval);
+        // Loaded on use: the server and its cluster client are heavy imports that other commands do not need.
+        const { buildApp, loggerOptions } = await import('../../api/server.js');
+        const { describeStoreLocation, prepareServer, startAssessment } = await import('../../app/serve.js');
         const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
         const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
         try {

@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
-import { openMigratedStore } from '../../app/serve.js';
 import { addUser, generatePassword, removeUser, type Actor } from '../../app/users.js';
 import { PalisadeError } from '../../model/errors.js';
 import { ROLES, type Role, type Store } from '../../storage/store.js';
@@ -19,6 +18,7 @@ export function cliActor(): Actor {
 
 /** Runs `fn` on the migrated store of `--data-dir` (or DATABASE_URL), then closes it. */
 export async function withStore(io: Io, dataDir: string | undefined, fn: (store: Store) => Promise<void>): Promise<void> {
+  const { openMigratedStore } = await import('../../app/serve.js');
   const store = await openMigratedStore({ dataDir, env: io.env });
   try {
     await fn(store);
