@@ -4,7 +4,7 @@ import type { OsInfo } from '../../model/package.js';
 import { SBOM_PROPERTY } from '../../model/sbom.js';
 import { collectPackages, type Candidate } from './collect.js';
 import { familyOf } from './os.js';
-import { fieldOf, type SbomDocument } from './types.js';
+import { fieldOf, sbomDocument, type SbomDocument } from './types.js';
 
 /** CycloneDX versions whose JSON this reader understands (the component model is the same in all three). */
 export const CYCLONEDX_VERSIONS = ['1.4', '1.5', '1.6'] as const;
@@ -105,21 +105,5 @@ export function readCycloneDx(doc: unknown, file: string): SbomDocument {
   const digest = metaProps.get(SBOM_PROPERTY.imageDigest) ?? metaProps.get('aquasecurity:trivy:RepoDigest')?.replace(/^.*@/, '');
   const imageId = metaProps.get(SBOM_PROPERTY.imageId) ?? metaProps.get('aquasecurity:trivy:ImageID');
   const platform = metaProps.get(SBOM_PROPERTY.imagePlatform);
-  return {
-    format: 'cyclonedx',
-    specVersion: bom.specVersion,
-    file,
-    describes: meta.success ? meta.data.name : undefined,
-    target: {
-      name: file,
-      kind: 'sbom',
-      ...(digest ? { digest } : {}),
-      ...(imageId ? { imageId } : {}),
-      ...(platform ? { platform } : {}),
-      ...(collected.os ? { os: collected.os } : {}),
-    },
-    os: collected.os,
-    packages: collected.packages,
-    warnings: [...warnings, ...collected.warnings],
-  };
+  return sbomDocument({ format: 'cyclonedx', specVersion: bom.specVersion, file, describes: meta.success ? meta.data.name : undefined }, { digest, imageId, platform }, collected, warnings);
 }

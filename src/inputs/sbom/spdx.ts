@@ -4,7 +4,7 @@ import type { OsInfo } from '../../model/package.js';
 import { SBOM_PROPERTY, SPDX_ANNOTATION_PREFIX } from '../../model/sbom.js';
 import { collectPackages, type Candidate } from './collect.js';
 import { familyOf } from './os.js';
-import { fieldOf, type SbomDocument } from './types.js';
+import { fieldOf, sbomDocument, type SbomDocument } from './types.js';
 
 /** SPDX versions whose JSON this reader understands (2.2 and 2.3 share the package model). */
 export const SPDX_VERSIONS = ['SPDX-2.2', 'SPDX-2.3'] as const;
@@ -127,21 +127,5 @@ export function readSpdx(doc: unknown, file: string): SbomDocument {
   const digest = imageProps.get(SBOM_PROPERTY.imageDigest);
   const imageId = imageProps.get(SBOM_PROPERTY.imageId);
   const platform = imageProps.get(SBOM_PROPERTY.imagePlatform);
-  return {
-    format: 'spdx',
-    specVersion: d.spdxVersion,
-    file,
-    describes: image?.name ?? d.name,
-    target: {
-      name: file,
-      kind: 'sbom',
-      ...(digest ? { digest } : {}),
-      ...(imageId ? { imageId } : {}),
-      ...(platform ? { platform } : {}),
-      ...(collected.os ? { os: collected.os } : {}),
-    },
-    os: collected.os,
-    packages: collected.packages,
-    warnings: [...warnings, ...collected.warnings],
-  };
+  return sbomDocument({ format: 'spdx', specVersion: d.spdxVersion, file, describes: image?.name ?? d.name }, { digest, imageId, platform }, collected, warnings);
 }

@@ -1,5 +1,6 @@
 import type { ImageScanTarget } from '../../model/advisory.js';
 import type { OsInfo, Package } from '../../model/package.js';
+import type { Collected } from './collect.js';
 import { formatPath } from '../../model/path.js';
 
 /** An SBOM read as scan input: the same OS and packages an image analysis gives. */
@@ -21,4 +22,35 @@ export interface SbomDocument {
 export function fieldOf(path: ReadonlyArray<PropertyKey>): string | undefined {
   const segs = path.filter((p): p is string | number => typeof p !== 'symbol');
   return segs.length ? formatPath(segs) : undefined;
+}
+
+/** What an SBOM says about the image it describes (properties Palisade writes, or a peer's equivalents). */
+export interface SbomImageFacts {
+  digest?: string;
+  imageId?: string;
+  platform?: string;
+}
+
+/** The scan input of an SBOM of either format: its target, OS, packages and every warning. */
+export function sbomDocument(
+  head: Pick<SbomDocument, 'format' | 'specVersion' | 'file' | 'describes'>,
+  image: SbomImageFacts,
+  collected: Collected,
+  warnings: readonly string[],
+): SbomDocument {
+  const { digest, imageId, platform } = image;
+  return {
+    ...head,
+    target: {
+      name: head.file,
+      kind: 'sbom',
+      ...(digest ? { digest } : {}),
+      ...(imageId ? { imageId } : {}),
+      ...(platform ? { platform } : {}),
+      ...(collected.os ? { os: collected.os } : {}),
+    },
+    os: collected.os,
+    packages: collected.packages,
+    warnings: [...warnings, ...collected.warnings],
+  };
 }
