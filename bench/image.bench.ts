@@ -40,6 +40,7 @@ import { debootstrapRootfs, dpkgQueryPackages, testCacheDir } from '../test/help
 import { packLayer, planFolder, withParents, type PackEntry } from '../test/helpers/layer-pack.js';
 import { image, writeOciLayout, type BuiltImage, type BuiltLayer } from '../test/helpers/oci-image.js';
 import { pushImage, startRegistry } from '../test/helpers/registry.js';
+import { prng } from './generate.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** Bump when the image generator changes, so cached images are rebuilt. */
@@ -54,17 +55,8 @@ const NOW = new Date('2026-01-15T12:00:00Z');
 // Deterministic content
 // ---------------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so every run builds the same image. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run builds the same image. */
+const rng = prng;
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
