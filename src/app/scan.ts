@@ -1,5 +1,5 @@
-import { readManifestsShared, type ManifestSet, type SharedRead } from '../inputs/manifests/read.js';
-import { WorkerLostError, type ThreadOptions } from '../inputs/manifests/threads.js';
+import { readManifests, type ManifestSet } from '../inputs/manifests/read.js';
+import type { ThreadOptions } from '../inputs/manifests/threads.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../inputs/manifests/parse.js';
 import { PalisadeError } from '../model/errors.js';
 import { SCAN_REPORT_SCHEMA, type CheckSummary, type ScanReport } from '../model/report.js';
@@ -54,28 +54,22 @@ export function selectChecks(config: PalisadeConfig, only: string[] | undefined,
 /**
  * Reads the input and evaluates every check on it. Each chunk of files is evaluated as soon as it is
  * read, while other threads read the rest: a worker thread runs the per-resource checks on what it reads
- * and keeps the objects, this thread takes in its finished results and sends it the objects it read
- * itself, and at the end the worker runs what needs the whole input (checks that read other resources)
- * and this thread assembles everything in input order.
+ * and sends the results with the file texts, this thread parses those texts again (the objects live
+ * here), takes in the results, and at the end runs what needs the whole input (checks that read other
+ * resources) and assembles everything in input order.
  */
-async function readAndEvaluate(opts: ScanOptions, engine: EngineOptions, threaded: boolean): Promise<{ read: SharedRead; result: EngineResult }> {
+async function readAndEvaluate(opts: ScanOptions, engine: EngineOptions): Promise<{ manifests: ManifestSet; result: EngineResult }> {
   const evaluation = new Evaluation(engine);
-  const context = threaded ? scanWorkerContext(engine) : undefined;
-  const threads = threaded ? opts.threads : { ...opts.threads, threads: 0 };
-  const read = await readManifestsShared(opts.paths, opts.limits ?? DEFAULT_LIMITS, opts.onFile, {
-    ...threads,
-    worker: context && { script: SCAN_WORKER, context, share: true },
-    onResources: (resources, extra, byWorker, shared) => {
-      if (byWorker && extra !== undefined) {
-        evaluation.importResults(resources, extra as ExportedResults);
-        return undefined;
-      }
-      evaluation.add(resources);
-      return shared ? evaluation.handOver(resources) : undefined;
+  const context = scanWorkerContext(engine);
+  const manifests = await readManifests(opts.paths, opts.limits ?? DEFAULT_LIMITS, opts.onFile, {
+    ...opts.threads,
+    worker: context && { script: SCAN_WORKER, context },
+    onResources: (resources, extra, byWorker) => {
+      if (byWorker && extra !== undefined) evaluation.importResults(resources, extra as ExportedResults);
+      else evaluation.add(resources);
     },
   });
-  if (read.final !== undefined) evaluation.importDeferred(read.set.resources, read.final as ExportedResults);
-  return { read, result: evaluation.finish(read.set.resources) };
+  return { manifests, result: evaluation.finish(manifests.resources) };
 }
 
 /** What every posture scan settles before it reads anything: config, frameworks, checks, engine options. */
@@ -118,16 +112,7 @@ export function prepareScan(opts: Pick<ScanOptions, 'config' | 'configFile' | 'f
 export async function scanManifests(opts: ScanOptions): Promise<ScanReport> {
   const { configFile, frameworks, framework, checks, controls, engine } = prepareScan(opts);
   const loaded = { file: configFile };
-  let read: SharedRead;
-  let result: EngineResult;
-  try {
-    ({ read, result } = await readAndEvaluate(opts, engine, true));
-  } catch (e) {
-    if (!(e instanceof WorkerLostError)) throw e;
-    // The worker that held the objects is gone: read and evaluate everything again, on this thread.
-    ({ read, result } = await readAndEvaluate(opts, engine, false));
-  }
-  const manifests = read.set;
+  const { manifests, result } = await readAndEvaluate(opts, engine);
   const report = buildReport(opts.paths, manifests, result, checks, controls, opts.now ?? new Date(), loaded.file);
   if (opts.includeApplied) for (const c of report.checks) c.appliedTo = result.outcomes.get(c.id)!.applied;
   const byCheck = verdicts(result);

@@ -86,34 +86,6 @@ describe('Evaluation', () => {
     });
   }
 
-  for (const [name, resources] of Object.entries(inputs)) {
-    it(`gives the same result when another thread holds the objects and evaluates all that waited (${name})`, () => {
-      const expected = plain(evaluate(resources, options()));
-      const main = new Evaluation(options());
-      const worker = new Evaluation(options());
-      // What the main thread knows of the resources the worker read: everything but the object.
-      const noObject = new Proxy({}, { get: () => { throw new Error('the object is in the worker'); } });
-      const seen = resources.map((r) => ({ ...r, object: noObject as Resource['object'] }));
-      const mainList = [...resources];
-      chunks(resources.map((_, i) => i) as unknown as Resource[], 4).forEach((c, n) => {
-        const idx = c as unknown as number[];
-        const own = idx.map((i) => resources[i]!);
-        if (n % 2 === 0) {
-          main.add(own);
-          // The main thread sends its objects and what of them waits.
-          worker.expectDeferred(own, structuredClone(main.handOver(own)));
-        } else {
-          const exported = structuredClone(worker.evaluateForExport(own));
-          const metadata = idx.map((i) => seen[i]!);
-          idx.forEach((i, k) => (mainList[i] = metadata[k]!));
-          main.importResults(metadata, exported);
-        }
-      });
-      main.importDeferred(mainList, structuredClone(worker.evaluateDeferred(resources)));
-      expect(plain(main.finish(mainList))).toEqual(expected);
-    });
-  }
-
   it('runs a check that reads other resources only once the whole input is known, whatever it declares', () => {
     const seen: string[] = [];
     const counting: Check = {

@@ -193,12 +193,6 @@ export class Evaluation {
   private readonly annotationMode: 'on' | 'own-only' | 'off';
   private readonly records = new Map<Resource, ResourceRecord>();
   private readonly paths = new PathTexts();
-  /** What waits for the whole input, for evaluateDeferred: whole resources, or some of their slots. */
-  private readonly pending = new Map<Resource, 'waits' | { slots: number[]; local: Exemption[] }>();
-  /** Resources reported on their owner, as another thread found (importDeferred). */
-  private readonly owned = new Set<Resource>();
-  /** importDeferred brought everything that waited: finish evaluates nothing. */
-  private deferredDone = false;
   /** Slot codes of every record (see ResourceRecord). */
   private codes = new Uint8Array(64 * 1024);
   private codesUsed = 0;
@@ -261,11 +255,10 @@ export class Evaluation {
     if (this.finished) throw new Error('Evaluation.finish called twice');
     this.finished = true;
     const records = this.records;
-    // Built only if something is left to evaluate (never after importDeferred, which may come without objects).
+    // Built only if something is left to evaluate.
     let inventory: Inventory | undefined;
     const inventoryOf = () => {
       if (!inventory) {
-        if (this.deferredDone) throw new Error('Evaluation.finish: a result is missing after importDeferred');
         const podViews = new Map<Resource, PodView | undefined>();
         for (const [r, rec] of records) if (rec.pod !== UNKNOWN_POD) podViews.set(r, rec.pod);
         inventory = new Inventory(resources, podViews);
@@ -281,7 +274,6 @@ export class Evaluation {
     for (const resource of resources) {
       let rec = records.get(resource);
       if (!rec) {
-        if (this.owned.has(resource)) continue;
         const inv = inventoryOf();
         const pod = inv.podView(resource);
         if (pod && inv.hasOwnerInInput(resource)) continue;
@@ -359,23 +351,19 @@ export class Evaluation {
 
   /**
    * {@link add} for another thread: evaluates the resources and returns their early results as plain
-   * data, for the thread that evaluates the whole input to take in with {@link importResults}. What has
-   * to wait for the whole input is remembered here, for {@link evaluateDeferred}.
+   * data, for the thread that evaluates the whole input to take in with {@link importResults}. Nothing
+   * is kept here.
    */
   evaluateForExport(resources: readonly Resource[]): ExportedResults {
     const out = new ResultWriter();
     for (const r of resources) {
       if (namesOwner(r)) {
         out.mark(MARK.WAITS);
-        this.pending.set(r, 'waits');
         continue;
       }
       const at = out.mark(MARK.RECORD);
       const rec = this.record(r, podViewOf(r.object), PENDING_INVENTORY);
       this.writeRecord(out, at, rec);
-      const deferred: number[] = [];
-      for (let i = 0; i < rec.run.length; i++) if (this.codes[rec.offset + i] === SLOT_CODE.DEFERRED) deferred.push(i);
-      if (deferred.length > 0) this.pending.set(r, { slots: deferred, local: rec.local });
       this.codesUsed = rec.offset; // the record itself is not kept: reuse the room
     }
     return out.done(this.configUsed());
@@ -383,8 +371,7 @@ export class Evaluation {
 
   /**
    * Takes in the early results of these resources from {@link evaluateForExport} in another thread (run
-   * with the same options on the same files): the resources then count as {@link add}ed. Their objects
-   * are not needed when the other thread also runs {@link evaluateDeferred}.
+   * with the same options on the same files): the resources then count as {@link add}ed.
    */
   importResults(resources: readonly Resource[], x: ExportedResults): void {
     if (this.finished) throw new Error('Evaluation.importResults after finish');
@@ -394,113 +381,6 @@ export class Evaluation {
       const mark = reader.nextMark();
       if (mark === MARK.RECORD) this.records.set(resource, this.readRecord(reader, k, resource));
     });
-  }
-
-  /**
-   * Hands over what of these resources (taken in with {@link add}) waits for the whole input, to another
-   * thread that holds every resource and evaluates it ({@link expectDeferred}, {@link evaluateDeferred}).
-   * This evaluation then needs nothing more of their objects.
-   */
-  handOver(resources: readonly Resource[]): ExportedResults {
-    const out = new ResultWriter();
-    for (const r of resources) {
-      const rec = this.records.get(r);
-      if (!rec) {
-        out.mark(MARK.WAITS);
-        continue;
-      }
-      rec.pod = UNKNOWN_POD;
-      const deferred: number[] = [];
-      for (let i = 0; i < rec.run.length; i++) if (this.codes[rec.offset + i] === SLOT_CODE.DEFERRED) deferred.push(i);
-      if (deferred.length === 0) out.mark(MARK.NONE);
-      else {
-        out.mark(MARK.SLOTS);
-        out.slots(deferred);
-      }
-    }
-    return out.done([]);
-  }
-
-  /** Notes what of these resources, evaluated early in another thread, waits (see {@link handOver}). */
-  expectDeferred(resources: readonly Resource[], spec: ExportedResults): void {
-    const reader = this.reader(spec);
-    for (const r of resources) {
-      const mark = reader.nextMark();
-      if (mark === MARK.WAITS) this.pending.set(r, 'waits');
-      else if (mark === MARK.SLOTS) this.pending.set(r, { slots: reader.nextSlots(), local: this.annotations(r, podViewOf(r.object)).local });
-    }
-  }
-
-  /**
-   * Evaluates everything that waited for the whole input (`resources`, in input order): the checks that
-   * read other resources, and the resources that name an owner. Returns it as plain data for the thread
-   * that assembles the result to take in with {@link importDeferred}.
-   */
-  evaluateDeferred(resources: readonly Resource[]): ExportedResults {
-    const inventory = new Inventory(resources);
-    const out = new ResultWriter();
-    resources.forEach((r) => {
-      const entry = this.pending.get(r);
-      if (!entry) {
-        out.mark(MARK.NONE);
-        return;
-      }
-      const pod = inventory.podView(r);
-      if (entry === 'waits') {
-        if (pod && inventory.hasOwnerInInput(r)) {
-          out.mark(MARK.OWNED);
-          return;
-        }
-        const at = out.mark(MARK.RECORD);
-        const rec = this.record(r, pod, inventory);
-        this.writeRecord(out, at, rec);
-        this.codesUsed = rec.offset;
-        return;
-      }
-      out.mark(MARK.SLOTS);
-      out.slots(entry.slots);
-      const run = this.runFor(r.kind);
-      const rec: ResourceRecord = { resource: r, pod, run, offset: 0, data: [], local: entry.local, issues: [], ref: undefined };
-      const ctx: CheckContext = { resource: r, object: r.object, pod, inventory, params: this.params };
-      for (const i of entry.slots) this.writeSlot(out, rec, this.judge(run[i]!, ctx, rec));
-    });
-    this.pending.clear();
-    return out.done(this.configUsed());
-  }
-
-  /**
-   * Takes in what another thread's {@link evaluateDeferred} made of the whole input (`resources`, the
-   * same list): {@link finish} then evaluates nothing more, and needs none of the resources' objects.
-   */
-  importDeferred(resources: readonly Resource[], x: ExportedResults): void {
-    if (this.finished) throw new Error('Evaluation.importDeferred after finish');
-    if (x.marks.length !== resources.length) throw new Error('Evaluation.importDeferred: results do not match the resources');
-    const reader = this.reader(x);
-    resources.forEach((resource, k) => {
-      const mark = reader.nextMark();
-      if (mark === MARK.OWNED) this.owned.add(resource);
-      else if (mark === MARK.RECORD) this.records.set(resource, this.readRecord(reader, k, resource));
-      else if (mark === MARK.SLOTS) {
-        const rec = this.records.get(resource);
-        if (!rec) throw new Error(`Evaluation.importDeferred: ${resource.id} was not evaluated here`);
-        const slots = reader.nextSlots();
-        const data: DataSlot[] = [];
-        let old = 0;
-        let next = 0;
-        for (let i = 0; i < rec.run.length; i++) {
-          const code = this.codes[rec.offset + i]!;
-          if (code === SLOT_CODE.DATA) data.push(rec.data[old++]!);
-          else if (code === SLOT_CODE.DEFERRED && slots[next] === i) {
-            next++;
-            const c = reader.nextCode();
-            this.codes[rec.offset + i] = c;
-            if (c === SLOT_CODE.DATA) data.push(this.readData(reader, rec, rec.run[i]!));
-          }
-        }
-        rec.data = data;
-      }
-    });
-    this.deferredDone = true;
   }
 
   private configUsed(): number[] {
@@ -532,15 +412,6 @@ export class Evaluation {
       if (code === SLOT_CODE.DATA) out.data(rec.data[next++]!, (f) => this.exemptionIndex(rec, f));
     }
     out.annotations(at, rec.local, rec.issues);
-  }
-
-  private writeSlot(out: ResultWriter, rec: ResourceRecord, slot: Slot): void {
-    if (slot === NOT_APPLIED || slot === DEFERRED) out.code(slot);
-    else if (slot === PASSED) out.code(SLOT_CODE.PASSED);
-    else {
-      out.code(SLOT_CODE.DATA);
-      out.data(slot, (f) => this.exemptionIndex(rec, f));
-    }
   }
 
   /** Names the exemption covering a finding by position (the same search judge made). */

@@ -1,6 +1,6 @@
 /**
- * Results of an evaluation as they cross threads (see Evaluation.evaluateForExport, evaluateDeferred and
- * their imports in engine.ts): plain data that survives `postMessage`, laid out in columns (typed arrays
+ * Results of an evaluation as they cross threads (see Evaluation.evaluateForExport and importResults in
+ * engine.ts): plain data that survives `postMessage`, laid out in columns (typed arrays
  * and string lists) rather than as one object per finding. The receiving thread, which is the busiest,
  * rebuilds the findings several times faster than it would deserialize them as objects.
  */
@@ -15,12 +15,6 @@ export const MARK = {
   RECORD: 0,
   /** Nothing: it waits for the whole input (it names an owner). */
   WAITS: 1,
-  /** Nothing: its owner is in the input, which reports it. */
-  OWNED: 2,
-  /** Some of its slots: their count, their positions in the run, and (except in a spec) a code for each. */
-  SLOTS: 3,
-  /** Nothing about it. */
-  NONE: 4,
 } as const;
 
 /** An annotation exemption without its resource (the resource it is written on, at the receiving end). */
@@ -30,9 +24,6 @@ export type ExportedExemption = Omit<Exemption, 'resource'>;
 export interface ExportedResults {
   /** One mark per resource (see MARK). */
   marks: Uint8Array;
-  /** SLOTS: how many slots, and which ones (positions in the resource's run). */
-  counts: Int32Array;
-  slotIndexes: Int32Array;
   /** One code per slot written (see SLOT_CODE in engine.ts). */
   codes: Uint8Array;
   /** Per DATA slot, in order: its number of findings, or -1 when the check crashed; its exempted findings. */
@@ -92,8 +83,6 @@ function isPlainFix(fix: SuggestedFix): boolean {
 /** Writes {@link ExportedResults}. */
 export class ResultWriter {
   private readonly marks: number[] = [];
-  private readonly counts: number[] = [];
-  private readonly slotIndexes: number[] = [];
   private readonly codes: number[] = [];
   private readonly slotFindings: number[] = [];
   private readonly slotExempted: number[] = [];
@@ -121,12 +110,6 @@ export class ResultWriter {
   /** Starts the next resource; returns its position. */
   mark(m: number): number {
     return this.marks.push(m) - 1;
-  }
-
-  /** SLOTS: the positions of the slots that follow. */
-  slots(indexes: readonly number[]): void {
-    this.counts.push(indexes.length);
-    for (const i of indexes) this.slotIndexes.push(i);
   }
 
   code(c: number): void {
@@ -192,8 +175,6 @@ export class ResultWriter {
   done(configUsed: number[]): ExportedResults {
     return {
       marks: Uint8Array.from(this.marks),
-      counts: Int32Array.from(this.counts),
-      slotIndexes: Int32Array.from(this.slotIndexes),
       codes: Uint8Array.from(this.codes),
       slotFindings: Int32Array.from(this.slotFindings),
       slotExempted: Int32Array.from(this.slotExempted),
@@ -226,8 +207,6 @@ export type FindingBuilder = (message: string, path: string, line: number, colum
 /** Reads {@link ExportedResults} in the order they were written. */
 export class ResultReader {
   private mark = 0;
-  private count = 0;
-  private slotIndex = 0;
   private code = 0;
   private dataSlot = 0;
   private crash = 0;
@@ -251,14 +230,6 @@ export class ResultReader {
 
   nextMark(): number {
     return this.x.marks[this.mark++]!;
-  }
-
-  /** SLOTS: the positions of the slots that follow. */
-  nextSlots(): number[] {
-    const n = this.x.counts[this.count++]!;
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(this.x.slotIndexes[this.slotIndex++]!);
-    return out;
   }
 
   nextCode(): number {

@@ -41,19 +41,9 @@ export interface ReadOptions extends ThreadOptions {
    * Receives the resources of each run of files as soon as it is parsed, before the whole input is read
    * (runs read on other threads arrive in no particular order), so that work on them can start early.
    * The resources are the same objects as in the final set. `extra` is what the worker script of
-   * {@link ThreadOptions.worker} made of them when a worker read them (`byWorker`). With `share`, those
-   * resources carry no object, and for the others (`shared`) what this returns goes to the worker with
-   * them, after which their objects are let go of.
+   * {@link ThreadOptions.worker} made of them when a worker read them (`byWorker`).
    */
-  onResources?: (resources: Resource[], extra: unknown, byWorker: boolean, shared: boolean) => unknown;
-}
-
-/** What {@link readManifestsShared} gives besides the manifests. */
-export interface SharedRead {
-  set: ManifestSet;
-  /** The worker's final result, when a worker took part (see {@link ThreadOptions.worker}). */
-  final?: unknown;
-  threaded: boolean;
+  onResources?: (resources: Resource[], extra: unknown, byWorker: boolean) => void;
 }
 
 /**
@@ -63,14 +53,6 @@ export interface SharedRead {
  * Many files are read on several threads (see threads.ts); the result is the same either way.
  */
 export async function readManifests(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void, opts: ReadOptions = {}): Promise<ManifestSet> {
-  return (await readManifestsShared(paths, limits, onFile, { ...opts, worker: opts.worker && { ...opts.worker, share: false } })).set;
-}
-
-/**
- * {@link readManifests}, also with a worker that keeps the objects (`worker.share`): then the resources
- * of the files the worker read come without their object, and its final result is returned.
- */
-export async function readManifestsShared(paths: readonly string[], limits: ParseLimits = DEFAULT_LIMITS, onFile?: (file: string, done: number, total: number) => void, opts: ReadOptions = {}): Promise<SharedRead> {
   const set: ManifestSet = { resources: [], errors: [], files: [], skippedFiles: [] };
   const targets: Array<{ file: string; walked: boolean }> = [];
   for (const p of paths) {
@@ -104,15 +86,14 @@ export async function readManifestsShared(paths: readonly string[], limits: Pars
     }
   };
   if (!targets.some((t) => t.file === '-')) {
-    const parsed = await parseFiles(targets.map((t) => t.file), limits, opts, (first, chunk, extra, byWorker, shared) => {
+    const parsed = await parseFiles(targets.map((t) => t.file), limits, opts, (first, chunk, extra, byWorker) => {
       const resources: Resource[] = [];
       for (const p of chunk) if ('resources' in p) for (const r of p.resources) resources.push(r);
-      const note = opts.onResources?.(resources, extra, byWorker, shared);
+      opts.onResources?.(resources, extra, byWorker);
       chunk.forEach((_p, k) => onFile?.(targets[first + k]!.file, ++done, targets.length));
-      return note;
     });
     parsed.files.forEach((p, i) => add(targets[i]!, p));
-    return { set, final: parsed.final, threaded: parsed.threaded };
+    return set;
   }
   for (const t of targets) {
     let parsed: ParsedFile | InputError;
@@ -127,9 +108,9 @@ export async function readManifestsShared(paths: readonly string[], limits: Pars
     } else {
       [parsed] = (await parseFiles([t.file], limits, { threads: 0 }, () => undefined)).files;
     }
-    if ('resources' in parsed!) opts.onResources?.(parsed.resources, undefined, false, false);
+    if ('resources' in parsed!) opts.onResources?.(parsed.resources, undefined, false);
     add(t, parsed!);
     onFile?.(t.file, ++done, targets.length);
   }
-  return { set, threaded: false };
+  return set;
 }

@@ -8,10 +8,11 @@
  * dates and YAML aliases intact); the main thread rebuilds the resources and their field locators exactly
  * as a single-threaded read would, and the caller gets the files in input order whatever thread read them.
  *
- * A worker script may also process what it parses ({@link ChunkProcessor}), and may keep the objects:
- * with {@link ThreadOptions.worker} `share`, the main thread sends the worker the files it read itself,
- * gets only the metadata of the worker's files (no objects, no texts), and asks the worker for a final
- * result once every file is read. Parsed objects then live in one thread only.
+ * A worker script may also process what it parses ({@link ChunkProcessor}, e.g. run checks on it). Such a
+ * worker sends the text of each file it read with what it made of it, not the parsed objects, and the
+ * main thread parses the text again: parsing a manifest costs less than cloning its objects, which took
+ * a serialization on one thread and a slower deserialization on the other. The objects then live in the
+ * main thread only, and the worker keeps nothing between chunks.
  *
  * Workers are kept for the life of the process (unreferenced, so they never keep it alive) and reused by
  * later scans; a scan that finds every worker busy reads on the main thread alone.
@@ -24,26 +25,34 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { InputError } from '../../model/errors.js';
 import { materializeParsedFile, parseManifestRaw, type ParsedFile, type ParseLimits, type RawParsedFile } from './parse.js';
 
-/** What reading one file gave: its parsed content, or why it could not be read. */
-export type FileOutcome = { ok: true; parsed: RawParsedFile } | { ok: false; error: InputError };
+/**
+ * What reading one file gave: its parsed content, or why it could not be read. Between threads, a file
+ * can also travel as its text (`text`), which the receiving thread parses.
+ */
+export type FileOutcome = { ok: true; parsed: RawParsedFile; text?: string } | { ok: true; text: string; parsed?: undefined } | { ok: false; error: InputError };
 
-/** Reads and parses one file (any thread). */
-export function readAndParse(file: string, limits: ParseLimits): FileOutcome {
-  let text: string;
+/** Reads one file (any thread): its text, or the error. */
+function readText(file: string): string | InputError {
   try {
     // Synchronous reads: one system call each instead of four thread-pool round trips, which made
     // reading thousands of small manifests cost more than parsing them.
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
-    return { ok: false, error: { code: 'E_READ', file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
+    return { code: 'E_READ', file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
-  return { ok: true, parsed: parseManifestRaw(file, text, limits) };
+}
+
+/** Reads and parses one file (any thread); `keepText` keeps the text in the outcome. */
+export function readAndParse(file: string, limits: ParseLimits, keepText = false): FileOutcome {
+  const text = readText(file);
+  if (typeof text !== 'string') return { ok: false, error: text };
+  const parsed = parseManifestRaw(file, text, limits);
+  return keepText ? { ok: true, parsed, text } : { ok: true, parsed };
 }
 
 /** Slots of the shared control array. */
 const NEXT_CHUNK = 0; // next chunk index to claim
 const POSTED = 1; // bumped (and notified) whenever a worker posts a message
-const MAIN_POSTED = 2; // bumped (and notified) whenever the main thread posts to a worker
 
 /** One scan's work, as sent to a worker. */
 export interface ChunkJob {
@@ -54,32 +63,22 @@ export interface ChunkJob {
   control: SharedArrayBuffer;
   /** Worker to main thread. */
   port: MessagePort;
-  /** Main thread to worker (chunks the main thread shares, and the request for the final result). */
-  back: MessagePort;
   /** See {@link ThreadOptions.worker}. */
   context: unknown;
-  share: boolean;
 }
 
 /** What a worker sends the main thread. */
-export type ChunkMessage = { chunk: number; outcomes: FileOutcome[]; extra: unknown } | { done: true } | { final: unknown } | { failed: string };
-
-/** What the main thread sends a worker. */
-type BackMessage = { chunk: number; outcomes: FileOutcome[]; note: unknown } | { finish: true };
+export type ChunkMessage = { chunk: number; outcomes: FileOutcome[]; extra: unknown } | { done: true } | { failed: string };
 
 /** Work a worker does besides parsing, for one job (made by the worker script from the job's context). */
 export interface ChunkProcessor {
   /** A chunk this worker parsed (its locators still there); the result travels with the chunk (`extra`). */
   chunk(parsed: ParsedFile[], index: number): unknown;
-  /** A chunk the main thread parsed and shared, with what the main thread said about it (`share` only). */
-  shared?(parsed: ParsedFile[], index: number, note: unknown): void;
-  /** Once every chunk is read, when the main thread asks (`share` only): the final result. */
-  finish?(): unknown;
 }
 
 /**
- * The worker side: claims chunks until none is left, then answers the main thread's last request (called
- * by parse-worker.ts, or by the script of {@link ThreadOptions.worker} with its processors).
+ * The worker side: claims chunks until none is left (called by parse-worker.ts, or by the script of
+ * {@link ThreadOptions.worker} with its processors).
  */
 export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => ChunkProcessor): void {
   const control = new Int32Array(job.control);
@@ -88,55 +87,37 @@ export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => 
     Atomics.add(control, POSTED, 1);
     Atomics.notify(control, POSTED);
   };
-  let finishAsked = false;
   try {
     const processor = processorFor?.(job.context);
-    const drainBack = () => {
-      for (let m = receiveMessageOnPort(job.back); m; m = receiveMessageOnPort(job.back)) {
-        const msg = m.message as BackMessage;
-        if ('finish' in msg) finishAsked = true;
-        else processor?.shared?.(parsedOf(msg.outcomes), msg.chunk, msg.note);
-      }
-    };
     for (;;) {
-      if (job.share) drainBack();
       const i = Atomics.add(control, NEXT_CHUNK, 1);
       if (i >= job.starts.length) break;
-      const outcomes = chunkFiles(job, i).map((f) => readAndParse(f, job.limits));
+      const outcomes = chunkFiles(job, i).map((f) => readAndParse(f, job.limits, processor !== undefined));
       const extra = processor ? processor.chunk(parsedOf(outcomes), i) : undefined;
-      post({ chunk: i, outcomes: outcomes.map((o) => transferable(o, !job.share)), extra });
+      post({ chunk: i, outcomes: outcomes.map(transferable), extra });
     }
     post({ done: true });
-    if (job.share) {
-      // The main thread shares its last chunks, then asks.
-      while (!finishAsked) {
-        const seen = Atomics.load(control, MAIN_POSTED);
-        drainBack();
-        if (!finishAsked) Atomics.wait(control, MAIN_POSTED, seen, 1000);
-      }
-      post({ final: processor?.finish?.() });
-    }
   } catch (e) {
     post({ failed: (e as Error)?.stack ?? String(e) });
   } finally {
     job.port.close();
-    job.back.close();
   }
 }
 
 function parsedOf(outcomes: FileOutcome[]): ParsedFile[] {
-  return outcomes.flatMap((o) => (o.ok ? [materializeParsedFile(o.parsed)] : []));
+  return outcomes.flatMap((o) => (o.ok && o.parsed ? [materializeParsedFile(o.parsed)] : []));
 }
 
 /**
- * A file's outcome as it crosses to another thread: without its locators (closures over this thread's
- * state; the other thread builds its own), and with only the metadata of its resources unless `whole`.
+ * A file's outcome as it crosses to another thread: its text when it has one (the other thread parses
+ * it again), else its parsed content without its locators (closures over this thread's state; the other
+ * thread builds its own).
  */
-function transferable(o: FileOutcome, whole: boolean): FileOutcome {
-  if (!o.ok) return o;
-  const docs = o.parsed.docs.map((d) => ({ text: whole ? d.text : '', startLine: d.startLine }));
-  const resources = whole ? o.parsed.resources : o.parsed.resources.map((r) => ({ ...r, object: null as unknown as typeof r.object }));
-  return { ok: true, parsed: { ...o.parsed, docs, resources } };
+function transferable(o: FileOutcome): FileOutcome {
+  if (!o.ok || !o.parsed) return o;
+  if (o.text !== undefined) return { ok: true, text: o.text };
+  const docs = o.parsed.docs.map((d) => ({ text: d.text, startLine: d.startLine }));
+  return { ok: true, parsed: { ...o.parsed, docs } };
 }
 
 function chunkFiles(job: Pick<ChunkJob, 'files' | 'starts'>, i: number): string[] {
@@ -151,18 +132,10 @@ export interface ThreadOptions {
   minFiles?: number;
   /**
    * A worker script that also processes what it parses (it calls {@link runChunkJob} with its
-   * processors), and the structured-clonable context they get; parse-worker.ts otherwise. With `share`,
-   * one worker keeps every object (see the module comment): the main thread gets only metadata of the
-   * files the worker read.
+   * processors), and the structured-clonable context they get; parse-worker.ts otherwise. Such a worker
+   * sends file texts, which the main thread parses again (see the module comment).
    */
-  worker?: { script: URL; context: unknown; share?: boolean };
-}
-
-/** Thrown when a worker that held shared objects stopped before giving its final result. */
-export class WorkerLostError extends Error {
-  constructor(detail: string) {
-    super(`manifest worker thread stopped: ${detail}`);
-  }
+  worker?: { script: URL; context: unknown };
 }
 
 const DEFAULT_MIN_FILES = 64;
@@ -224,9 +197,7 @@ export async function closeParseThreads(): Promise<void> {
 
 /** How many worker threads a scan of `files` files gets (0 when the main thread reads alone). */
 function threadsFor(files: number, opts: ThreadOptions): number {
-  let max = opts.threads ?? Math.min(3, Math.max(0, availableParallelism() - 1));
-  // One worker holds the shared objects.
-  if (opts.worker?.share) max = Math.min(max, 1);
+  const max = opts.threads ?? Math.min(3, Math.max(0, availableParallelism() - 1));
   if (max <= 0 || files < (opts.minFiles ?? DEFAULT_MIN_FILES)) return 0;
   return Math.min(max, files - 1);
 }
@@ -234,16 +205,13 @@ function threadsFor(files: number, opts: ThreadOptions): number {
 /**
  * Files of a chunk as they arrive: `first` is the index of the first one in the input, `extra` what the
  * worker's processor made of them, and `byWorker` whether a worker read them (then `extra` is set when the
- * worker script has a processor). `shared` says that a chunk the main thread read goes to a worker that
- * keeps the objects (`share`): what the handler returns then goes with it (the `note` of
- * {@link ChunkProcessor.shared}), and the objects are let go of here.
+ * worker script has a processor).
  */
-export type ChunkHandler = (first: number, parsed: Array<ParsedFile | InputError>, extra: unknown, byWorker: boolean, shared: boolean) => unknown;
+export type ChunkHandler = (first: number, parsed: Array<ParsedFile | InputError>, extra: unknown, byWorker: boolean) => void;
 
-/** Every file in input order, and with `share`, the worker's final result (undefined when no worker took part). */
+/** Every file in input order. */
 export interface ParsedFiles {
   files: Array<ParsedFile | InputError>;
-  final?: unknown;
   /** A worker took part. */
   threaded: boolean;
 }
@@ -254,14 +222,12 @@ export interface ParsedFiles {
  */
 export async function parseFiles(files: readonly string[], limits: ParseLimits, opts: ThreadOptions, onChunk: ChunkHandler): Promise<ParsedFiles> {
   const results = new Array<ParsedFile | InputError>(files.length);
-  const deliver = (first: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean): unknown => {
-    const parsed = outcomes.map((o) => (o.ok ? materializeParsedFile(o.parsed) : o.error));
+  const deliver = (first: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean): void => {
+    const parsed = outcomes.map((o, k) => (!o.ok ? o.error : materializeParsedFile(o.parsed ?? parseManifestRaw(files[first + k]!, o.text, limits))));
     parsed.forEach((r, k) => (results[first + k] = r));
-    return onChunk(first, parsed, extra, byWorker, sharing && !byWorker);
+    onChunk(first, parsed, extra, byWorker);
   };
   const script = (opts.worker?.script ?? PARSE_WORKER).href;
-  const share = opts.worker?.share === true;
-  let sharing = false;
   const want = threadsFor(files.length, opts);
   const workers: PoolWorker[] = [];
   for (const w of pool) if (workers.length < want && w.script === script && !w.busy && !w.dead) workers.push(w);
@@ -274,7 +240,6 @@ export async function parseFiles(files: readonly string[], limits: ParseLimits, 
     files.forEach((f, i) => deliver(i, [readAndParse(f, limits)], undefined, false));
     return { files: results, threaded: false };
   }
-  sharing = share;
 
   // Chunks: enough of them to balance the threads, few enough that messages stay cheap.
   const size = Math.max(4, Math.min(64, Math.ceil(files.length / ((workers.length + 1) * 16))));
@@ -283,52 +248,30 @@ export async function parseFiles(files: readonly string[], limits: ParseLimits, 
   const control = new Int32Array(new SharedArrayBuffer(12));
   const delivered = new Uint8Array(starts.length);
   let remaining = starts.length;
-  const ports: Array<{ port: MessagePort; back: MessagePort; w: PoolWorker; open: boolean; final?: { value: unknown } }> = [];
+  const ports: Array<{ port: MessagePort; w: PoolWorker; open: boolean }> = [];
   const list = [...files];
   for (const w of workers) {
     w.busy = true;
     w.worker.ref(); // the scan is waiting for it
     const out = new MessageChannel();
-    const back = new MessageChannel();
-    const job: ChunkJob = { files: list, starts, limits, control: control.buffer as SharedArrayBuffer, port: out.port2, back: back.port2, context: opts.worker?.context, share };
-    w.worker.postMessage(job, [out.port2, back.port2]);
-    ports.push({ port: out.port1, back: back.port1, w, open: true });
+    const job: ChunkJob = { files: list, starts, limits, control: control.buffer as SharedArrayBuffer, port: out.port2, context: opts.worker?.context };
+    w.worker.postMessage(job, [out.port2]);
+    ports.push({ port: out.port1, w, open: true });
   }
-  const sendBack = (msg: BackMessage) => {
-    for (const p of ports) p.back.postMessage(msg);
-    Atomics.add(control, MAIN_POSTED, 1);
-    Atomics.notify(control, MAIN_POSTED);
-  };
   const take = (i: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean) => {
     if (delivered[i]) return;
     delivered[i] = 1;
     remaining--;
-    const note = deliver(starts[i]!, outcomes, extra, byWorker);
-    if (share && !byWorker) {
-      // The worker that keeps the objects gets this thread's too, which then lets go of them.
-      sendBack({ chunk: i, outcomes: outcomes.map((o) => transferable(o, true)), note });
-      for (let k = 0; k < outcomes.length; k++) {
-        const r = results[starts[i]! + k]!;
-        if ('resources' in r) for (const res of r.resources) res.object = null as unknown as typeof res.object;
-      }
-    }
+    deliver(starts[i]!, outcomes, extra, byWorker);
   };
-  let failure: string | undefined;
   const drain = () => {
     for (const p of ports) {
       for (let m = receiveMessageOnPort(p.port); m; m = receiveMessageOnPort(p.port)) {
         const msg = m.message as ChunkMessage;
         if ('chunk' in msg) take(msg.chunk, msg.outcomes, msg.extra, true);
-        else if ('final' in msg) p.final = { value: msg.final };
-        else if ('failed' in msg) {
-          p.open = false;
-          failure = msg.failed;
-        } else p.open = share; // done; a sharing worker still answers the final request
+        else p.open = false; // done, or failed: what it claimed and never sent is read here
       }
-      if (p.w.dead) {
-        if (p.open || (share && !p.final)) failure ??= 'the worker exited';
-        p.open = false;
-      }
+      if (p.w.dead) p.open = false;
     }
   };
   const wait = async () => {
@@ -342,8 +285,6 @@ export async function parseFiles(files: readonly string[], limits: ParseLimits, 
   try {
     while (remaining > 0) {
       drain();
-      // A sharing worker holds objects this thread never saw: without it the scan cannot finish here.
-      if (share && failure !== undefined) throw new WorkerLostError(failure);
       if (remaining === 0) break;
       const i = Atomics.add(control, NEXT_CHUNK, 1);
       if (i < starts.length) {
@@ -357,19 +298,10 @@ export async function parseFiles(files: readonly string[], limits: ParseLimits, 
       }
       await wait();
     }
-    if (!share) return { files: results, threaded: true };
-    sendBack({ finish: true });
-    const p = ports[0]!;
-    while (!p.final) {
-      drain();
-      if (failure !== undefined && !p.final) throw new WorkerLostError(failure);
-      if (!p.final) await wait();
-    }
-    return { files: results, final: p.final.value, threaded: true };
+    return { files: results, threaded: true };
   } finally {
     for (const p of ports) {
       p.port.close();
-      p.back.close();
       p.w.busy = false;
       if (!p.w.dead) p.w.worker.unref();
     }
