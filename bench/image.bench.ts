@@ -23,7 +23,8 @@
  * `process.resourceUsage().maxRSS` of the child.
  *
  * Options: `--reps 5` `--scale 1` (image size factor) `--advisories 120000` `--profile <dir>` (CPU profile
- * of one more palisade child) `--no-match`.
+ * of one more palisade child) `--no-match` `--main-thread` (one more palisade child per round with
+ * `PALISADE_LAYER_THREAD=0`: gzip layers verified and inflated on the main thread, as before the layer thread).
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -650,9 +651,9 @@ async function child(job: ChildJob): Promise<void> {
   process.send!(result, () => process.exit(0));
 }
 
-function runChild(job: ChildJob, extraArgs: string[] = []): Promise<ChildResult> {
+function runChild(job: ChildJob, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = fork(THIS_FILE, ['--child', JSON.stringify(job)], { execArgv: [...process.execArgv, ...extraArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const p = fork(THIS_FILE, ['--child', JSON.stringify(job)], { execArgv: [...process.execArgv, ...extraArgs], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: ChildResult | undefined;
     p.on('message', (m) => (result = m as ChildResult));
     p.on('error', reject);
@@ -676,6 +677,7 @@ async function main(): Promise<void> {
       advisories: { type: 'string', default: '120000' },
       profile: { type: 'string' },
       'no-match': { type: 'boolean', default: false },
+      'main-thread': { type: 'boolean', default: false },
     },
   });
   const reps = Math.max(1, Number(values.reps));
@@ -699,9 +701,11 @@ async function main(): Promise<void> {
     const baseline: ChildResult[] = [];
     const scan: ChildResult[] = [];
     const scanMatch: ChildResult[] = [];
+    const mainThread: ChildResult[] = [];
     for (let i = 0; i < reps; i++) {
       baseline.push(await runChild({ mode: 'baseline', url: registry.url, repository: REPOSITORY, digests }));
       scan.push(await runChild({ mode: 'scan', ref }));
+      if (values['main-thread']) mainThread.push(await runChild({ mode: 'scan', ref }, [], { PALISADE_LAYER_THREAD: '0' }));
       if (!('skipped' in db)) scanMatch.push(await runChild({ mode: 'scan-match', ref, db: db.path }));
     }
     if (values.profile) {
@@ -722,11 +726,17 @@ async function main(): Promise<void> {
       const sm = median(scanMatch.map((r) => r.ms));
       parts.push(`with matching ${fmtS(sm)} (${fmtN(scanMatch[0].findings ?? 0)} findings, peak RSS ${fmtMB(Math.max(...scanMatch.map((r) => r.peakRss)))}), ratio ${(sm / b).toFixed(2)}`);
     }
+    if (mainThread.length) {
+      const mt = median(mainThread.map((r) => r.ms));
+      parts.push(`with layers on the main thread ${fmtS(mt)} (peak RSS ${fmtMB(Math.max(...mainThread.map((r) => r.peakRss)))}), ratio ${(mt / b).toFixed(2)}`);
+    }
     parts.push(`baseline download+gunzip ${fmtS(b)} (peak RSS ${fmtMB(Math.max(...baseline.map((r) => r.peakRss)))})`);
     parts.push(`ratio ${(s / b).toFixed(2)} (target <= 1.30)`, `RSS target <= 500 MB ${rss <= 500 * 1024 * 1024 ? 'met' : 'MISSED'}`, `median of ${reps}`);
     console.log(parts.join(' | '));
     if (process.env.PALISADE_BENCH_VERBOSE) {
       console.log(`  times: palisade ${scan.map((r) => fmtS(r.ms)).join(', ')}; baseline ${baseline.map((r) => fmtS(r.ms)).join(', ')}`);
+      if (mainThread.length) console.log(`  layers on the main thread: ${mainThread.map((r) => fmtS(r.ms)).join(', ')}`);
+      console.log(`  per-round ratios: ${scan.map((r, i) => (r.ms / baseline[i].ms).toFixed(2)).join(', ')}`);
     }
 
     if (!('skipped' in db)) {

@@ -2,6 +2,7 @@ import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { PalisadeError } from '../../model/errors.js';
 import type { LayerRef } from '../../model/package.js';
 import { hasherFor, shortDigest, verifyStream } from './digest.js';
+import { gunzipOnThread } from './gunzip-thread.js';
 import { checksumOk, cstring, numeric, parsePax } from './tar-index.js';
 import type { ImageLimits } from './types.js';
 import { zstdDecompress } from './zstd.js';
@@ -148,15 +149,13 @@ async function* gunzip(source: AsyncIterable<Buffer>, what: string): AsyncGenera
   if (failure) throw wrapLayerError(failure, what);
 }
 
-/**
- * Detects the compression from the first bytes (gzip, zstd or none, as containerd does) and decompresses.
- */
-export async function* decompress(source: AsyncIterable<Buffer>, what: string, maxZstdWindow: number): AsyncGenerator<Buffer> {
+/** A source with its first bytes read: `head` (at least `n` bytes unless the source is shorter), and all of it again. */
+async function peek(source: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
   const it = source[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let ended = false;
   try {
-    while (head.length < 6) {
+    while (head.length < n) {
       const r = await it.next();
       if (r.done) {
         ended = true;
@@ -169,7 +168,7 @@ export async function* decompress(source: AsyncIterable<Buffer>, what: string, m
     throw e;
   }
   const first = head;
-  async function* rest(): AsyncGenerator<Buffer> {
+  async function* all(): AsyncGenerator<Buffer> {
     try {
       if (first.length) yield first;
       while (!ended) {
@@ -181,12 +180,22 @@ export async function* decompress(source: AsyncIterable<Buffer>, what: string, m
       await it.return?.();
     }
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) yield* gunzip(rest(), what);
-  else if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) yield* zstdDecompress(rest(), maxZstdWindow, what);
+  return { head, all: all() };
+}
+
+const isGzip = (head: Buffer): boolean => head[0] === 0x1f && head[1] === 0x8b;
+
+/**
+ * Detects the compression from the first bytes (gzip, zstd or none, as containerd does) and decompresses.
+ */
+export async function* decompress(source: AsyncIterable<Buffer>, what: string, maxZstdWindow: number): AsyncGenerator<Buffer> {
+  const { head, all } = await peek(source, 6);
+  if (isGzip(head)) yield* gunzip(all, what);
+  else if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) yield* zstdDecompress(all, maxZstdWindow, what);
   else if (head.subarray(0, 3).toString('latin1') === 'BZh' || head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
-    await it.return?.();
+    await all[Symbol.asyncIterator]().return?.();
     throw new PalisadeError('E_IMAGE_FORMAT', `${what}: bzip2 and xz layers are not supported (only gzip, zstd and uncompressed tar)`);
-  } else yield* rest();
+  } else yield* all;
 }
 
 /** Counts decompressed bytes against the budget and, when a diff_id is known, verifies it. */
@@ -417,19 +426,34 @@ export interface BlobLayerSpec {
   blobDigestKnown?: boolean;
 }
 
+/**
+ * The tar of a blob layer, verified: gzip blobs go through the layer thread (`gunzip-thread.ts`: blob
+ * digest and size, inflating and diff_id there); zstd and uncompressed blobs, or every blob where there is no
+ * layer thread, are verified, decompressed and hashed here.
+ */
+async function* layerTar(spec: BlobLayerSpec, budget: Budget, what: string): AsyncGenerator<Buffer> {
+  const { ref } = spec;
+  const known = spec.blobDigestKnown !== false;
+  // An uncompressed blob's digest is its diff_id: verified once already.
+  const diffId = ref.diffId && (!known || ref.diffId !== ref.digest) ? ref.diffId : undefined;
+  const { head, all } = await peek(spec.open(), 2);
+  const threaded = isGzip(head) ? gunzipOnThread(all, { digest: known ? ref.digest : undefined, size: known ? spec.size : undefined, diffId, what }) : undefined;
+  if (threaded) {
+    for await (const chunk of threaded) {
+      budget.addBytes(chunk.length, what);
+      yield chunk;
+    }
+    return;
+  }
+  const verified = known ? verifyStream(all, ref.digest, spec.size, what) : all;
+  yield* countAndVerify(decompress(verified, what, spec.limits.maxZstdWindowBytes), budget, diffId, what);
+}
+
 /** A layer read from a blob: verified (digest, size, diff_id), decompressed and parsed while streaming. */
 export function blobLayer(spec: BlobLayerSpec): LayerReader {
-  const { ref } = spec;
-  const what = layerLabel(ref);
+  const what = layerLabel(spec.ref);
   return {
-    ref,
-    entries(budget: Budget): AsyncIterable<LayerEntry> {
-      const known = spec.blobDigestKnown !== false;
-      const verified = known ? verifyStream(spec.open(), ref.digest, spec.size, what) : spec.open();
-      const plain = decompress(verified, what, spec.limits.maxZstdWindowBytes);
-      // An uncompressed blob's digest is its diff_id: verified once already.
-      const diffId = ref.diffId && (!known || ref.diffId !== ref.digest) ? ref.diffId : undefined;
-      return tarEntries(countAndVerify(plain, budget, diffId, what), what);
-    },
+    ref: spec.ref,
+    entries: (budget: Budget): AsyncIterable<LayerEntry> => tarEntries(layerTar(spec, budget, what), what),
   };
 }
