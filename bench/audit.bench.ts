@@ -5,25 +5,27 @@
  * (reads, pod and workload creates, exec sessions, RBAC and configmap changes, a few suspicious ones) and
  * measures, in this process after a warm-up, the median of several repetitions of:
  * - the baseline: JSON.parse of every line (what any reader pays);
- * - Palisade: parsing, validation, and evaluation of every enabled shipped rule through the verb/resource index;
- * - the same without the index (every enabled rule evaluated for every event), to show what the index saves.
+ * - Palisade: parsing, validation, and evaluation of every enabled shipped rule and detector through the prefilter
+ *   (verb, stage, resource, subresource and status code select the rules that can match; see src/threats/engine.ts);
+ * - the same without index and prefilter (every enabled rule evaluated for every event), to show what they save.
  * Each case prints one line with events per second and the ratios to the baseline.
  *
  * Then, for each file case (1,000,000 events by default), it writes the log to a temporary file and reads it the
- * way `palisade audit scan` does (streamed line by line, events never held), once with JSON.parse only and once
- * through every rule and detector, printing events per second, the ratio, and the resident memory sampled every
- * 100,000 events (flat when nothing grows with the log); with `node --expose-gc --import tsx bench/audit.bench.ts`
- * also the live heap after a full collection at each sample (the time of those collections is included).
+ * way `palisade audit scan` does (streamed, events never held), once with JSON.parse only and once through every
+ * rule and detector, both through the same line splitter, printing events per second and the ratio. Memory is
+ * sampled at every 10% of the events (RSS, and the live heap after a full collection, whose time is left out of
+ * Palisade's time), with a verdict on the growth between 20% and 100% of the run.
  *
  * Options: `--cases 10000,100000` `--file-cases 1000000` (0 to skip) `--seed 7` `--reps 3`
  */
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadThreatRules } from '../src/app/audit.js';
-import { readAuditSources } from '../src/inputs/audit/index.js';
+import { forEachLine, readAuditSources } from '../src/inputs/audit/index.js';
 import { parseAuditText } from '../src/inputs/audit/parse.js';
 import { ThreatEngine } from '../src/threats/engine.js';
 
@@ -80,7 +82,41 @@ function time(reps: number, f: () => unknown): number {
 
 const MB = 1024 * 1024;
 
-/** Streams a generated log file through JSON.parse only, then through Palisade; RSS sampled every 100,000 events. */
+/** A full garbage collection, also without `--expose-gc` (the flag can be set at run time for a new context). */
+function fullGc(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** One memory sample: resident set, and the live heap after a full collection. */
+interface MemorySample {
+  at: number;
+  rssMb: number;
+  heapMb: number;
+}
+
+/**
+ * Growth of the live heap and RSS between the sample at 20% of the run and the last one, and over the second half,
+ * with a verdict: FLAT when the live heap grew by at most 5% or 4 MB from 20% to 100%, else GROWING.
+ */
+export function memoryVerdict(samples: readonly MemorySample[]): string {
+  const from = samples.find((x) => x.at >= 0.2 - 1e-9);
+  const half = samples.find((x) => x.at >= 0.5 - 1e-9);
+  const to = samples.at(-1);
+  if (!from || !half || !to || from === to) return 'memory: too few samples for a verdict';
+  const grow = (a: number, b: number) => `${b - a >= 0 ? '+' : ''}${(b - a).toFixed(1)} MB (${b - a >= 0 ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%)`;
+  const flat = to.heapMb - from.heapMb <= Math.max(4, from.heapMb * 0.05);
+  return `memory ${flat ? 'FLAT' : 'GROWING'} from 20% to 100% of the events: live heap ${grow(from.heapMb, to.heapMb)}, RSS ${grow(from.rssMb, to.rssMb)}; from 50% to 100%: live heap ${grow(half.heapMb, to.heapMb)}`;
+}
+
+/**
+ * Streams a generated log file through JSON.parse only, then through Palisade (what `palisade audit scan` does:
+ * read, parse, validate, every enabled rule and detector through the prefilter). Both read the file with the same
+ * line splitter. Memory is sampled at every 10% of the events: RSS, and the live heap after a full collection,
+ * whose time is measured and left out of Palisade's time.
+ */
 async function fileCase(n: number, seed: number, set: ReturnType<typeof loadThreatRules>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-audit-bench-'));
   const file = join(dir, 'audit.jsonl');
@@ -96,19 +132,20 @@ async function fileCase(n: number, seed: number, set: ReturnType<typeof loadThre
     }
     if (chunk.length > 0) writeSync(fd, `${chunk.join('\n')}\n`);
     closeSync(fd);
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
+    const gc = fullGc();
+    gc();
     let t = process.hrtime.bigint();
     let parsed = 0;
-    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      if (!line) continue;
+    await forEachLine(createReadStream(file, { highWaterMark: 256 * 1024 }), (line) => {
+      if (!line) return;
       parsed++;
       JSON.parse(line);
-    }
+    });
     const base = Number(process.hrtime.bigint() - t) / 1e6;
-    gc?.();
-    const rss: number[] = [];
-    const heap: number[] = [];
+    gc();
+    const samples: MemorySample[] = [];
+    const step = Math.max(1, Math.floor(n / 10));
+    let sampling = 0n;
     const engine = new ThreatEngine(set);
     let events = 0;
     let alerts = 0;
@@ -117,26 +154,24 @@ async function fileCase(n: number, seed: number, set: ReturnType<typeof loadThre
     await readAuditSources([file], {
       event: (e) => {
         alerts += engine.evaluate(e).length;
-        if (++events % 100_000 === 0) {
-          rss.push(process.memoryUsage.rss() / MB);
-          // With --expose-gc, the live heap after a full collection: what the run really keeps.
-          if (gc) {
-            gc();
-            heap.push(process.memoryUsage().heapUsed / MB);
-          }
+        if (++events % step === 0) {
+          const s0 = process.hrtime.bigint();
+          gc();
+          const m = process.memoryUsage();
+          samples.push({ at: events / n, rssMb: m.rss / MB, heapMb: m.heapUsed / MB });
+          sampling += process.hrtime.bigint() - s0;
         }
       },
       error: () => void errors++,
       skipped: () => undefined,
     });
-    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    const ms = Number(process.hrtime.bigint() - t - sampling) / 1e6;
     const eps = (x: number) => Math.round((n / x) * 1000).toLocaleString('en-US');
-    const steady = rss.slice(1);
     process.stdout.write(
-      `${String(n).padStart(7)} events from a file (streamed, ${parsed === n && events === n && errors === 0 ? 'all read' : `MISMATCH ${parsed}/${events}/${errors}`}): palisade ${ms.toFixed(0)} ms (${eps(ms)} events/s, ${alerts} alerts) | ` +
-        `JSON.parse only ${base.toFixed(0)} ms (${eps(base)} lines/s) | palisade/baseline ${(ms / base).toFixed(2)}x | ` +
-        `RSS every 100k events ${rss.map((m) => m.toFixed(0)).join(' ')} MB (after the first sample: ${Math.min(...steady).toFixed(0)}-${Math.max(...steady).toFixed(0)} MB)` +
-        `${heap.length ? ` | live heap after GC ${heap.map((m) => m.toFixed(0)).join(' ')} MB` : ' (run with node --expose-gc --import tsx for the live heap)'}\n`,
+      `${String(n).padStart(7)} events from a file (streamed, ${parsed === n && events === n && errors === 0 ? 'all read' : `MISMATCH ${parsed}/${events}/${errors}`}): palisade ${ms.toFixed(0)} ms (${eps(ms)} events/s, ${alerts} alerts, ${(engine.stats.evaluations / n).toFixed(1)} rule evaluations/event) | ` +
+        `JSON.parse only ${base.toFixed(0)} ms (${eps(base)} lines/s) | palisade/baseline ${(ms / base).toFixed(2)}x\n` +
+        `        memory at every 10% of the events (live heap after a full GC / RSS, MB): ${samples.map((x) => `${Math.round(x.at * 100)}% ${x.heapMb.toFixed(0)}/${x.rssMb.toFixed(0)}`).join(', ')} (sampling ${(Number(sampling) / 1e6).toFixed(0)} ms, not counted)\n` +
+        `        ${memoryVerdict(samples)}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -159,7 +194,7 @@ async function main(): Promise<void> {
     let evaluations = 0;
     let flatEvaluations = 0;
     const flat = time(reps, () => {
-      const engine = new ThreatEngine(unindexed);
+      const engine = new ThreatEngine(unindexed, { prefilter: false });
       parseAuditText(text, 'bench').events.forEach((e) => engine.evaluate(e));
       flatEvaluations = engine.stats.evaluations;
     });
@@ -171,7 +206,7 @@ async function main(): Promise<void> {
     const eps = (ms: number) => Math.round((n / ms) * 1000).toLocaleString('en-US');
     process.stdout.write(
       `${String(n).padStart(7)} events: palisade ${indexed.toFixed(0)} ms (${eps(indexed)} events/s, ${alerts} alerts, ${(evaluations / n).toFixed(1)} rule evaluations/event) | ` +
-        `without index ${flat.toFixed(0)} ms (${(flatEvaluations / n).toFixed(1)} evaluations/event, ${(flat / indexed).toFixed(2)}x slower) | ` +
+        `without index and prefilter ${flat.toFixed(0)} ms (${(flatEvaluations / n).toFixed(1)} evaluations/event, ${(flat / indexed).toFixed(2)}x slower) | ` +
         `JSON.parse only ${base.toFixed(0)} ms (palisade/baseline ${(indexed / base).toFixed(1)}x)\n`,
     );
   }

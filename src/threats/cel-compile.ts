@@ -1,5 +1,4 @@
-import { CONTEXT_VARIABLES } from './context.js';
-import { imageRepository } from './context.js';
+import { CONTEXT_VARIABLES, contextReader, imageRepository } from './context.js';
 import { ipInRanges } from './ip.js';
 import { celJson, celStrings } from './cel.js';
 
@@ -228,14 +227,15 @@ const METHODS: Record<string, { arity: number; impl: (r: unknown, a: unknown[]) 
 const VARIABLE_TYPES: Record<string, string> = CONTEXT_VARIABLES;
 
 function variable(name: string): Fn {
+  const read = contextReader(name);
   switch (VARIABLE_TYPES[name]) {
     case 'string':
-      return (c) => str(c[name]);
+      return (c) => str(read(c));
     case 'list':
-      return (c) => list(c[name]);
+      return (c) => list(read(c));
     case 'map':
       return (c) => {
-        const v = c[name];
+        const v = read(c);
         if (!isPlain(v)) throw BAIL;
         return v;
       };

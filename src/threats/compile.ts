@@ -6,7 +6,7 @@ import { compileCel, UnsupportedCel } from './cel-compile.js';
 import { CONTEXT_VARIABLES } from './context.js';
 import { ALL_DETECTORS, type Detector } from './detectors/index.js';
 import { CEL_RESERVED, expand, ExpansionError, type ExpandScope } from './expand.js';
-import { compileGuards, compileMemoKey, deriveGuards, deriveMatch, deriveMemoPaths, type MatchSets } from './match-index.js';
+import { compileGuards, compileMemoKey, decideByKey, deriveGuards, deriveMatch, deriveMemoPaths, residualByKey, residualSignature, type Guard, type MatchSets, type PrefilterKey } from './match-index.js';
 import { ruleDefSchema, ruleFileSchema, type ListDef, type MacroDef, type ResolvedOverride, type RuleDef } from './rule-schema.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 
@@ -36,6 +36,14 @@ export interface CompiledRule {
   guard?: (ctx: Record<string, unknown>) => boolean;
   /** For a condition that reads only scalar fields: the key of those values, under which its result may be remembered. */
   memoKey?: (ctx: Record<string, unknown>) => string;
+  /** The conjuncts `guard` checks, so the engine can drop those its prefilter already decided. */
+  guards?: readonly Guard[];
+  /** The scalar fields `memoKey` reads. */
+  memoPaths?: ReadonlyArray<[string, string?]>;
+  /** What the condition is for every event of a prefilter key, when those fields alone decide it (see decideByKey). */
+  decide?: (key: PrefilterKey) => boolean | undefined;
+  /** The condition with what the prefilter key decides taken out (see residualByKey), when that leaves less to do. */
+  residual?: (key: PrefilterKey) => Predicate | undefined;
   exceptions: Array<{ name: string; test: Predicate; file: string }>;
   template: CompiledTemplate;
   match: MatchSets & { declared: boolean };
@@ -180,7 +188,7 @@ export function compileRuleSet(
       const m = r.def.match ?? {};
       return { def: r.def, file: r.file, expanded: '', test: () => false, exceptions, template: compileTemplate('', roots), match: { verbs: m.verbs ? new Set(m.verbs) : undefined, resources: m.resources ? new Set(m.resources) : undefined, declared: true }, detector: r.detector };
     }
-    const { test, expanded, ast } = compileExpression(env, r.def.condition, scope, `rule ${r.def.id}`, at('condition'), true);
+    const { test, expanded, ast, interpreted } = compileExpression(env, r.def.condition, scope, `rule ${r.def.id}`, at('condition'), true);
     const exceptions = r.def.exceptions.map((x, i) => ({
       name: x.name,
       file: r.file,
@@ -196,14 +204,47 @@ export function compileRuleSet(
     const match = r.def.match
       ? { verbs: r.def.match.verbs ? new Set(r.def.match.verbs) : derived.verbs, resources: r.def.match.resources ? new Set(r.def.match.resources) : derived.resources, declared: true }
       : { ...derived, declared: false };
-    const guard = compileGuards(deriveGuards(ast));
+    const guards = deriveGuards(ast);
+    const guard = compileGuards(guards);
     const memoPaths = deriveMemoPaths(ast, roots);
-    return { def: r.def, file: r.file, expanded, test, ...(guard ? { guard } : {}), ...(memoPaths ? { memoKey: compileMemoKey(memoPaths) } : {}), exceptions, template, match };
+    const decide = (key: PrefilterKey) => decideByKey(ast, key);
+    // Keys that leave the same residual share its compiled predicate (engines come and go; rules stay).
+    const residuals = new Map<string, Predicate | undefined>();
+    const residual =
+      test.interpreted === undefined
+        ? (key: PrefilterKey) => {
+            const rest = residualByKey(ast, key);
+            if (rest === ast) return undefined;
+            const sig = residualSignature(rest);
+            if (!residuals.has(sig)) residuals.set(sig, residualPredicate(rest, interpreted));
+            return residuals.get(sig);
+          }
+        : undefined;
+    return { def: r.def, file: r.file, expanded, test, ...(guard ? { guard, guards } : {}), ...(memoPaths ? { memoKey: compileMemoKey(memoPaths), memoPaths } : {}), decide, ...(residual ? { residual } : {}), exceptions, template, match };
   });
   return { rules: compiled, lists, macros };
 }
 
-function compileExpression(env: Environment, src: string, scope: ExpandScope, what: string, pos: SourcePosition, mustBeBool: boolean): { test: Predicate; expanded: string; ast: unknown } {
+/**
+ * The compiled residual of a condition (see residualByKey), or undefined outside the compiled subset. Any
+ * evaluation the compiled residual cannot decide, and any result that is not a bool, goes to the interpreter with
+ * the whole expression, so results and errors are those of the condition itself.
+ */
+function residualPredicate(rest: unknown, interpreted: Predicate): Predicate | undefined {
+  let compiled: Predicate;
+  try {
+    compiled = compileCel(rest, interpreted);
+  } catch (e) {
+    if (e instanceof UnsupportedCel) return undefined;
+    throw e;
+  }
+  return (ctx) => {
+    const v = compiled(ctx);
+    return typeof v === 'boolean' ? v : interpreted(ctx);
+  };
+}
+
+function compileExpression(env: Environment, src: string, scope: ExpandScope, what: string, pos: SourcePosition, mustBeBool: boolean): { test: Predicate; expanded: string; ast: unknown; interpreted: Predicate } {
   let expanded: string;
   try {
     expanded = expand(src, scope);
@@ -225,7 +266,7 @@ function compileExpression(env: Environment, src: string, scope: ExpandScope, wh
     fail(`${what}: ${unknown ? `"${unknown[1]}" is not a context variable, list or macro` : msg}`, pos);
   }
   if (mustBeBool && checked.type !== undefined && !['bool', 'dyn'].includes(String(checked.type))) fail(`${what}: the condition is a ${String(checked.type)}, not a bool`, pos);
-  return { test: fastPredicate(compiled), expanded, ast: compiled.ast };
+  return { test: fastPredicate(compiled), expanded, ast: compiled.ast, interpreted: compiled };
 }
 
 /** The expression compiled to JavaScript (see compileCel), or the interpreter when it is outside the subset. */

@@ -49,7 +49,10 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 function strList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (!Array.isArray(v)) return [];
+  // Validated events hold string lists already: share them (rules never change a value) rather than copy.
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return v.filter((x): x is string => typeof x === 'string');
+  return v as string[];
 }
 
 /** `registry:5000/team/app:1.2@sha256:...` -> `registry:5000/team/app` (tag and digest removed, nothing added). */
@@ -71,9 +74,9 @@ export function podSpecOf(o: Obj): Obj {
   // Old API servers sent an EphemeralContainers object for the ephemeralcontainers subresource.
   if (kind === 'EphemeralContainers') return { ephemeralContainers: o.ephemeralContainers };
   const template = obj(spec.template);
-  if (Object.keys(template).length > 0) return obj(template.spec);
+  if (hasKeys(template)) return obj(template.spec);
   const jobTemplate = obj(spec.jobTemplate);
-  if (Object.keys(jobTemplate).length > 0) return obj(obj(obj(jobTemplate.spec).template).spec);
+  if (hasKeys(jobTemplate)) return obj(obj(obj(jobTemplate.spec).template).spec);
   return {};
 }
 
@@ -82,6 +85,21 @@ const CONTAINER_LISTS = [
   ['initContainers', 'initContainer'],
   ['ephemeralContainers', 'ephemeralContainer'],
 ] as const;
+
+/** A container with the derived fields, keys in the order `{ ...co, name, image, imageRepository, securityContext, containerType }` gives. */
+function containerView(co: Obj, image: string, type: string): Obj {
+  // A plain copy loop is several times cheaper than spreading and then overriding keys; `__proto__` (an own key
+  // only JSON can create) must be defined, not assigned, so it takes the spread.
+  if (Object.prototype.hasOwnProperty.call(co, '__proto__')) return { ...co, name: str(co.name), image, imageRepository: imageRepository(image), securityContext: obj(co.securityContext), containerType: type };
+  const out: Obj = {};
+  for (const k in co) out[k] = co[k];
+  out.name = str(co.name);
+  out.image = image;
+  out.imageRepository = imageRepository(image);
+  out.securityContext = obj(co.securityContext);
+  out.containerType = type;
+  return out;
+}
 
 /** All containers of a pod spec (containers, init, ephemeral), with `containerType` and `imageRepository`. */
 export function containersOf(spec: Obj): Obj[] {
@@ -92,15 +110,21 @@ export function containersOf(spec: Obj): Obj[] {
     for (const c of list) {
       const co = obj(c);
       const image = str(co.image);
-      out.push({ ...co, name: str(co.name), image, imageRepository: imageRepository(image), securityContext: obj(co.securityContext), containerType: type });
+      out.push(containerView(co, image, type));
     }
   }
   return out;
 }
 
+/** True when the object has an own enumerable key (what `Object.keys(o).length > 0` says, without the array). */
+function hasKeys(o: Obj): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
+
 /** A full object carries metadata and is not a Status (what delete and connect calls answer). */
 function isFullObject(o: Obj): boolean {
-  return Object.keys(obj(o.metadata)).length > 0 && o.kind !== 'Status';
+  return hasKeys(obj(o.metadata)) && o.kind !== 'Status';
 }
 
 function queryParams(uri: string): Obj {
@@ -109,6 +133,54 @@ function queryParams(uri: string): Obj {
   const out: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(uri.slice(q + 1))) out[k] = out[k] === undefined ? v : `${out[k]} ${v}`;
   return out;
+}
+
+const DIGIT0 = 48;
+/** Days before each month in a common year. */
+const MONTH_DAYS = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const MONTH_LENGTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The `n` digits of `s` at `at` as a number, or -1 when one is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - DIGIT0;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * `Date.parse` of a timestamp, with a fast path for the form audit logs use (`2024-05-14T10:00:00Z`, with up to nine
+ * fraction digits, which Date.parse truncates to milliseconds); anything else, or an out-of-range field, goes to
+ * Date.parse itself, so the result is always Date.parse's.
+ */
+export function parseTimeMs(t: string): number {
+  const len = t.length;
+  if (len >= 20 && len <= 30 && t.charCodeAt(len - 1) === 90 /* Z */ && t.charCodeAt(4) === 45 && t.charCodeAt(7) === 45 && t.charCodeAt(10) === 84 && t.charCodeAt(13) === 58 && t.charCodeAt(16) === 58) {
+    const y = digits(t, 0, 4);
+    const mo = digits(t, 5, 2);
+    const d = digits(t, 8, 2);
+    const h = digits(t, 11, 2);
+    const mi = digits(t, 14, 2);
+    const sec = digits(t, 17, 2);
+    let ms = 0;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    let ok = y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= MONTH_LENGTH[mo - 1]! + (leap && mo === 2 ? 1 : 0) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59;
+    if (ok && len > 20) {
+      const frac = len - 21;
+      ok = t.charCodeAt(19) === 46 /* . */ && frac >= 1 && frac <= 9 && digits(t, 20, frac) >= 0;
+      if (ok) ms = digits(t, 20, Math.min(3, frac)) * (frac === 1 ? 100 : frac === 2 ? 10 : 1);
+    } else if (ok) ok = len === 20;
+    if (ok) {
+      const yd = y - 1970;
+      // Days from 1970-01-01 to January 1st of year y.
+      const days = yd * 365 + Math.floor((y - 1969) / 4) - Math.floor((y - 1901) / 100) + Math.floor((y - 1601) / 400) + MONTH_DAYS[mo - 1]! + (leap && mo > 2 ? 1 : 0) + d - 1;
+      return ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+    }
+  }
+  return Date.parse(t);
 }
 
 /**
@@ -133,6 +205,8 @@ class LazyContext {
   private _images?: string[];
   private _uriParams?: Obj;
   private _sourceIPs?: string[];
+  private _requestObject?: Obj;
+  private _responseObject?: Obj;
 
   constructor(e: AuditEvent) {
     this.e = e;
@@ -186,10 +260,10 @@ class LazyContext {
     return (this._sourceIPs ??= strList(this.e.sourceIPs));
   }
   get requestObject(): Obj {
-    return obj(this.e.requestObject);
+    return (this._requestObject ??= obj(this.e.requestObject));
   }
   get responseObject(): Obj {
-    return obj(this.e.responseObject);
+    return (this._responseObject ??= obj(this.e.responseObject));
   }
   get object(): Obj {
     if (this._object) return this._object;
@@ -212,7 +286,7 @@ class LazyContext {
     if (this._podSpec) return this._podSpec;
     // Conditions on pods read the request (what was asked for), as Falco's ka.req.* fields do.
     const requestObject = this.requestObject;
-    return (this._podSpec = podSpecOf(Object.keys(requestObject).length > 0 ? requestObject : this.object));
+    return (this._podSpec = podSpecOf(hasKeys(requestObject) ? requestObject : this.object));
   }
   get containers(): Obj[] {
     return (this._containers ??= containersOf(this.podSpec));
@@ -231,11 +305,47 @@ class LazyContext {
   get timeMs(): number | undefined {
     if (this._timeMs === undefined) {
       const t = this.e.stageTimestamp ?? this.e.requestReceivedTimestamp ?? this.e.timestamp;
-      const n = typeof t === 'string' ? Date.parse(t) : Number.NaN;
+      const n = typeof t === 'string' ? parseTimeMs(t) : Number.NaN;
       this._timeMs = Number.isNaN(n) ? null : n;
     }
     return this._timeMs ?? undefined;
   }
+}
+
+/**
+ * One reader per context variable, each its own function: a property read with a fixed name stays monomorphic on the
+ * context class (and is inlined), where `ctx[name]` with the name in a variable would be one megamorphic lookup
+ * shared by every rule. Compiled conditions, guards and memo keys read variables through these.
+ */
+export const CONTEXT_READERS: Readonly<Record<ContextVariable, (ctx: Record<ContextVariable, unknown>) => unknown>> = {
+  verb: (c) => c.verb,
+  stage: (c) => c.stage,
+  level: (c) => c.level,
+  auditID: (c) => c.auditID,
+  requestURI: (c) => c.requestURI,
+  userAgent: (c) => c.userAgent,
+  decision: (c) => c.decision,
+  objectRef: (c) => c.objectRef,
+  target: (c) => c.target,
+  user: (c) => c.user,
+  impersonatedUser: (c) => c.impersonatedUser,
+  sourceIPs: (c) => c.sourceIPs,
+  requestObject: (c) => c.requestObject,
+  responseObject: (c) => c.responseObject,
+  object: (c) => c.object,
+  responseStatus: (c) => c.responseStatus,
+  annotations: (c) => c.annotations,
+  podSpec: (c) => c.podSpec,
+  containers: (c) => c.containers,
+  images: (c) => c.images,
+  uriParams: (c) => c.uriParams,
+  event: (c) => c.event,
+};
+
+/** The reader of a variable (see CONTEXT_READERS), or a plain lookup for another name. */
+export function contextReader(name: string): (ctx: Record<string, unknown>) => unknown {
+  const r = (CONTEXT_READERS as Record<string, ((ctx: Record<string, unknown>) => unknown) | undefined>)[name];
+  return r && Object.prototype.hasOwnProperty.call(CONTEXT_READERS, name) ? r : (ctx) => ctx[name];
 }
 
 /** Builds the evaluation context of one event (its variables are computed when first read). */

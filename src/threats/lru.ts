@@ -58,6 +58,11 @@ export class LruMap<K, V> {
   }
 
   /** Least recently used first. */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  /** Least recently used first. */
   entries(): IterableIterator<[K, V]> {
     return this.map.entries();
   }

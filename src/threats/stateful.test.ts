@@ -104,15 +104,25 @@ describe('shortcuts of the engine', () => {
     const set = compileRuleSet(readRuleSources());
     expect(set.rules.filter((r) => r.guard).length).toBeGreaterThan(20);
     expect(set.rules.filter((r) => r.memoKey).length).toBeGreaterThan(3);
-    const plain = { ...set, rules: set.rules.map(({ guard: _g, memoKey: _m, ...r }) => r) };
+    expect(set.rules.filter((r) => r.decide).length).toBeGreaterThan(20);
+    const plain = { ...set, rules: set.rules.map(({ guard: _g, memoKey: _m, guards: _gs, memoPaths: _mp, decide: _d, residual: _r, ...r }) => r) };
     // Every rule on, disabled ones included, so that each shortcut is exercised.
     const allOn = (s: typeof set) => ({ ...s, rules: s.rules.map((r) => ({ ...r, def: { ...r.def, enabled: true } })) });
     const events = parseAuditText(generateAuditLog(3000, 11), 'bench').events;
     const a = new ThreatEngine(allOn(set));
-    const b = new ThreatEngine(allOn(plain));
+    const b = new ThreatEngine(allOn(plain), { prefilter: false });
+    // The prefilter alone (guards and memo kept per rule, as without a prefilter key).
+    const c = new ThreatEngine(allOn(set), { prefilter: false });
     const out = (e: ThreatEngine) => events.flatMap((ev) => e.evaluate(ev)).map((x) => `${x.ruleId} ${x.output}`);
-    expect(out(a)).toEqual(out(b));
-    expect(a.stats).toEqual(b.stats);
+    const expected = out(b);
+    expect(out(a)).toEqual(expected);
+    expect(out(c)).toEqual(expected);
+    // Same alerts, suppressions and errors; the prefilter only skips evaluations whose result it knows.
+    const { evaluations, ...rest } = a.stats;
+    const { evaluations: plainEvaluations, ...plainRest } = b.stats;
+    expect(rest).toEqual(plainRest);
+    expect(c.stats).toEqual(b.stats);
+    expect(evaluations).toBeLessThan(plainEvaluations);
     expect(a.stats.alerts).toBeGreaterThan(100);
   });
 });

@@ -91,6 +91,13 @@ export function compileTemplate(source: string, roots: ReadonlySet<string>): Com
   return {
     source,
     paths,
-    render: (ctx) => parts.map((p) => (typeof p === 'string' ? p : show(lookup(ctx, p)))).join(''),
+    render: (ctx) => {
+      let out = '';
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i]!;
+        out += typeof p === 'string' ? p : show(lookup(ctx, p));
+      }
+      return out;
+    },
   };
 }

@@ -1,6 +1,7 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFollower, type FilePosition } from './follow.js';
 
@@ -142,6 +143,57 @@ describe('FileFollower', () => {
       appendFileSync(path, lines(5, 6));
     });
     expect(numbers(s)).toEqual(range(1, 6));
+  });
+
+  it('after a rotation compressed while stopped (logrotate compress), reads the rest of the .gz before the new file', async () => {
+    const s = await resumeAfter(3, (path) => {
+      appendFileSync(path, lines(4, 5));
+      writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(path)));
+      unlinkSync(path);
+      writeFileSync(path, lines(6, 7));
+    });
+    expect(numbers(s)).toEqual(range(1, 7));
+    expect(s.logs.some((l) => /compressed rotation/.test(l))).toBe(true);
+  });
+
+  it('after a copytruncate whose copy was compressed, reads the rest of the copy from the .gz', async () => {
+    const s = await resumeAfter(3, (path) => {
+      appendFileSync(path, lines(4, 4));
+      writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(path)));
+      truncateSync(path, 0);
+      appendFileSync(path, lines(5, 6));
+    });
+    expect(numbers(s)).toEqual(range(1, 6));
+  });
+
+  it('resumes inside a compressed rotation after a stop in the middle of it, nothing twice', async () => {
+    const path = logFile();
+    writeFileSync(path, lines(1, 2));
+    const s = sink();
+    const a = follower(path, s);
+    await a.poll();
+    await a.stop();
+    appendFileSync(path, lines(3, 12));
+    writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(path)));
+    unlinkSync(path);
+    writeFileSync(path, lines(13, 14));
+    // The second run stores one batch of the .gz, then fails (a crash before the next commit).
+    let batches = 0;
+    const b = follower(path, s, {
+      maxBatchLines: 4,
+      onLines: (ls, position) => {
+        if (ls.length > 0 && ++batches === 2) throw new Error('crash');
+        s.lines.push(...ls.map((l) => l.text));
+        s.position = position;
+      },
+    });
+    await expect(b.poll()).rejects.toThrow('crash');
+    await b.stop();
+    expect(numbers(s)).toEqual(range(1, 6));
+    const c = follower(path, s);
+    await c.poll();
+    await c.stop();
+    expect(numbers(s)).toEqual(range(1, 14));
   });
 
   it('says so when the rotated file cannot be found, and goes on with the new one', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import type { FilePosition } from '../../model/follow-position.js';
 
 export type { FilePosition };
@@ -46,6 +47,8 @@ interface OpenFile {
   skipping: boolean;
   fingerprint: string;
   fingerprintLength: number;
+  /** A gzip-compressed rotation: offsets count decompressed bytes, and its fingerprint is that of the original. */
+  compressed?: boolean;
 }
 
 const CHUNK = 1024 * 1024;
@@ -61,6 +64,37 @@ function fingerprintOf(fd: number, length: number): { fingerprint: string; lengt
     n += r;
   }
   return { fingerprint: createHash('sha256').update(buf.subarray(0, n)).digest('hex'), length: n };
+}
+
+/** True when the file starts with the gzip magic bytes. */
+function isGzip(fd: number): boolean {
+  const b = Buffer.alloc(2);
+  return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/**
+ * The fingerprint of the first `length` decompressed bytes of a gzip file, inflating only a prefix (a rotated log
+ * is never inflated whole for this). A corrupt file gives an empty fingerprint, which matches nothing.
+ */
+function gzipFingerprintOf(fd: number, length: number): { fingerprint: string; length: number } {
+  let take = 16 * 1024;
+  for (;;) {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(take, size));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    let out: Buffer;
+    try {
+      // SYNC_FLUSH: what a truncated stream decompresses to, without an "unexpected end" error.
+      out = gunzipSync(buf.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      return { fingerprint: '', length: -1 };
+    }
+    if (out.length >= length || n >= size) {
+      const head = out.subarray(0, length);
+      return { fingerprint: createHash('sha256').update(head).digest('hex'), length: head.length };
+    }
+    take *= 4;
+  }
 }
 
 function statOrUndefined(path: string): Stats | undefined {
@@ -220,7 +254,7 @@ export class FileFollower {
     // `audit.log.1` (logrotate) and `audit-2024-05-14T10-00-00.000.log` (kube-apiserver's own rotation) both
     // start with the name without its extension; the fingerprint decides.
     const stem = base.replace(/\.[^.]*$/, '') || base;
-    let best: { path: string; st: Stats; byInode: boolean } | undefined;
+    let best: { path: string; st: Stats; byInode: boolean; gz: boolean } | undefined;
     let names: string[] = [];
     try {
       names = readdirSync(dir);
@@ -231,33 +265,115 @@ export class FileFollower {
       if (name === base || !name.startsWith(stem)) continue;
       const path = join(dir, name);
       const st = statOrUndefined(path);
-      if (!st?.isFile() || String(st.ino) === currentInode || st.size < p.offset) continue;
+      if (!st?.isFile() || String(st.ino) === currentInode) continue;
       let fd: number;
       try {
         fd = openSync(path, 'r');
       } catch {
         continue;
       }
+      let gz: boolean;
       try {
-        const fp = fingerprintOf(fd, p.fingerprintLength);
+        // logrotate's `compress` leaves `audit.log.1.gz`: its offsets and fingerprint are those of the decompressed text.
+        gz = isGzip(fd);
+        if (!gz && st.size < p.offset) continue;
+        const fp = gz ? gzipFingerprintOf(fd, p.fingerprintLength) : fingerprintOf(fd, p.fingerprintLength);
         if (fp.length !== p.fingerprintLength || fp.fingerprint !== p.fingerprint) continue;
       } finally {
         closeSync(fd);
       }
       const byInode = String(st.ino) === p.inode && String(st.dev) === p.dev;
-      if (!best || (byInode && !best.byInode)) best = { path, st, byInode };
+      if (!best || (byInode && !best.byInode)) best = { path, st, byInode, gz };
     }
     if (!best) {
       if (p.offset > 0) this.o.log?.(`${this.o.path}: the previous file (inode ${p.inode}) was not found next to it; lines written to it after byte ${p.offset} are missed`);
       return;
     }
     const fd = openSync(best.path, 'r');
-    const file: OpenFile = { fd, name: best.path, dev: String(best.st.dev), inode: String(best.st.ino), readPos: p.offset, pending: Buffer.alloc(0), skipping: false, fingerprint: p.fingerprint, fingerprintLength: p.fingerprintLength };
+    const file: OpenFile = { fd, name: best.path, dev: String(best.st.dev), inode: String(best.st.ino), readPos: p.offset, pending: Buffer.alloc(0), skipping: false, fingerprint: p.fingerprint, fingerprintLength: p.fingerprintLength, ...(best.gz ? { compressed: true } : {}) };
     try {
-      await this.readNew(file, true);
+      if (best.gz) {
+        this.o.log?.(`${this.o.path}: reading the rest of the compressed rotation ${best.path}`);
+        await this.readCompressed(file);
+      } else await this.readNew(file, true);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Reads a gzip-compressed rotated file from `readPos` (in decompressed bytes) to its end, with the line rules of
+   * readNew (the partial last line counts, overlong lines are dropped). Positions handed over name the compressed
+   * file and decompressed offsets, so a restart in the middle of it resumes there.
+   */
+  private async readCompressed(f: OpenFile): Promise<void> {
+    const from = f.readPos;
+    const raw = createReadStream(f.name, { fd: f.fd, autoClose: false, start: 0 });
+    const input = raw.pipe(createGunzip());
+    raw.on('error', (e) => input.destroy(e));
+    let pos = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let skipping = false;
+    let lines: FollowedLine[] = [];
+    let dropped = 0;
+    /** Offset just after the last line handed over or dropped. */
+    let done = from;
+    const take = (part: Buffer, end: number): void => {
+      if (skipping) skipping = false;
+      else if (pendingBytes + part.length > this.maxLineBytes) dropped++;
+      else {
+        const text = (pending.length ? Buffer.concat([...pending, part]) : part).toString('utf8').replace(/\r$/, '');
+        lines.push({ text, offset: end - part.length - pendingBytes });
+      }
+      pending = [];
+      pendingBytes = 0;
+      done = end;
+    };
+    let commitFailed = false;
+    const flush = async (): Promise<void> => {
+      f.readPos = done;
+      f.pending = EMPTY;
+      try {
+        await this.commit(lines, f, dropped);
+      } catch (e) {
+        commitFailed = true;
+        throw e;
+      }
+      lines = [];
+      dropped = 0;
+    };
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        const chunkStart = pos;
+        pos += chunk.length;
+        if (pos <= from) continue;
+        let start = Math.max(0, from - chunkStart);
+        for (let i = start; i < chunk.length; i++) {
+          if (chunk[i] !== NEWLINE) continue;
+          take(chunk.subarray(start, i), chunkStart + i);
+          done = chunkStart + i + 1;
+          start = i + 1;
+          if (lines.length >= this.maxBatchLines) await flush();
+        }
+        if (start < chunk.length && !skipping) {
+          pending.push(Buffer.from(chunk.subarray(start)));
+          pendingBytes += chunk.length - start;
+          if (pendingBytes > this.maxLineBytes) {
+            skipping = true;
+            pending = [];
+            pendingBytes = 0;
+            dropped++;
+          }
+        }
+      }
+    } catch (e) {
+      // A failed commit stops the follower as in readNew; a corrupt stream only ends this file.
+      if (commitFailed) throw e;
+      this.o.log?.(`${f.name}: cannot decompress past byte ${pos} of its text: ${(e as Error).message}; going on with the current file`);
+    }
+    if (pendingBytes > 0) take(Buffer.alloc(0), pos);
+    if (lines.length > 0 || dropped > 0) await flush();
   }
 
   /** The copy copytruncate made of the open file: a sibling with the same first bytes, at least as long as what was read. */
@@ -320,7 +436,7 @@ export class FileFollower {
 
   private async commit(lines: FollowedLine[], f: OpenFile, dropped = 0, force = false): Promise<void> {
     const committed = f.readPos - f.pending.length;
-    if (f.fingerprintLength < this.fpBytes) {
+    if (f.fingerprintLength < this.fpBytes && !f.compressed) {
       const size = fstatSync(f.fd).size;
       if (size > f.fingerprintLength) {
         const fp = fingerprintOf(f.fd, Math.min(this.fpBytes, size));

@@ -1,7 +1,6 @@
 import { createReadStream, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { AuditLogParser, type AuditSink } from './parse.js';
 
@@ -18,19 +17,86 @@ function isGzipFile(path: string): boolean {
   }
 }
 
-async function feed(lines: AsyncIterable<string>, parser: AuditLogParser): Promise<void> {
-  for await (const line of lines) parser.pushLine(line);
+/**
+ * Splits text into lines the way `readline` does with `crlfDelay: Infinity` (a line ends at `\n`, `\r\n` or a lone
+ * `\r`; a last line without an end is a line too), but hands them to `line` synchronously, chunk by chunk: readline's
+ * async iterator costs a promise per line, which for a log of short events is a good part of reading it.
+ */
+export class LineSplitter {
+  private readonly pending: string[] = [];
+  /** The previous chunk ended with `\r`: a `\n` starting the next one belongs to it. */
+  private skipLF = false;
+
+  constructor(private readonly line: (text: string) => void) {}
+
+  private emit(piece: string): void {
+    if (this.pending.length === 0) {
+      this.line(piece);
+      return;
+    }
+    this.pending.push(piece);
+    const text = this.pending.join('');
+    this.pending.length = 0;
+    this.line(text);
+  }
+
+  /** Feeds decoded text. */
+  push(c: string): void {
+    const len = c.length;
+    if (len === 0) return;
+    let start = 0;
+    if (this.skipLF) {
+      this.skipLF = false;
+      if (c.charCodeAt(0) === 10) start = 1;
+    }
+    if (c.indexOf('\r', start) === -1) {
+      for (let j = c.indexOf('\n', start); j !== -1; j = c.indexOf('\n', start)) {
+        this.emit(c.slice(start, j));
+        start = j + 1;
+      }
+    } else {
+      for (let j = start; j < len; j++) {
+        const ch = c.charCodeAt(j);
+        if (ch !== 10 && ch !== 13) continue;
+        this.emit(c.slice(start, j));
+        if (ch === 13) {
+          if (j + 1 === len) this.skipLF = true;
+          else if (c.charCodeAt(j + 1) === 10) j++;
+        }
+        start = j + 1;
+      }
+    }
+    if (start < len) this.pending.push(start === 0 ? c : c.slice(start));
+  }
+
+  /** Ends the text: a last line without a line end is handed over. */
+  end(): void {
+    if (this.pending.length > 0) this.emit('');
+  }
+}
+
+/** Reads a byte or text stream to its end, as UTF-8 lines (see LineSplitter). */
+export async function forEachLine(input: AsyncIterable<unknown> | Iterable<unknown>, line: (text: string) => void): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  const splitter = new LineSplitter(line);
+  for await (const c of input) splitter.push(typeof c === 'string' ? c : decoder.write(c as Buffer));
+  splitter.push(decoder.end());
+  splitter.end();
+}
+
+async function feed(input: AsyncIterable<unknown> | Iterable<unknown>, parser: AuditLogParser): Promise<void> {
+  await forEachLine(input, (l) => parser.pushLine(l));
   parser.end();
 }
 
 /** Streams one file (gzip sniffed from its first bytes, whatever its name) line by line into the sink. */
 async function readFile(path: string, sink: AuditSink): Promise<void> {
   const parser = new AuditLogParser(path, sink);
-  const raw = createReadStream(path);
+  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
   const input = isGzipFile(path) ? raw.pipe(createGunzip()) : raw;
-  // A corrupt gzip stream errors on the gunzip side only: surface it through the readline loop.
+  // A corrupt gzip stream errors on the gunzip side only: surface it through the read loop.
   raw.on('error', (e) => input.destroy(e));
-  await feed(createInterface({ input, crlfDelay: Infinity }), parser);
+  await feed(input, parser);
 }
 
 /** Reads standard input whole (it cannot be sniffed and re-read), gunzipping it when it starts with the gzip magic. */
@@ -40,7 +106,7 @@ async function readStdin(stdin: NodeJS.ReadableStream, sink: AuditSink): Promise
   let buf = Buffer.concat(chunks);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
   const parser = new AuditLogParser('-', sink);
-  await feed(createInterface({ input: Readable.from([buf]), crlfDelay: Infinity }), parser);
+  await feed([buf], parser);
 }
 
 /** Files under a folder (recursively, sorted), limited to log-like names; hidden entries are ignored. */

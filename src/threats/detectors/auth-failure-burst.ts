@@ -1,5 +1,5 @@
 import { RateCounter, type RateOptions } from '../rate.js';
-import { eventTimeMs, isoTime, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isoTime, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: 20 refused requests from one address within a minute; 50,000 addresses remembered. */
 export const AUTH_FAILURE_BURST_LIMITS: RateOptions = { windowMs: 60_000, threshold: 20, maxKeys: 50_000 };
@@ -33,12 +33,12 @@ export const authFailureBurst = {
     return {
       observe(ctx: EventContext): DetectorFinding[] {
         const code = (ctx.responseStatus as { code: number }).code;
-        if ((code !== 401 && code !== 403) || ctx.stage !== 'ResponseComplete') return [];
+        if ((code !== 401 && code !== 403) || ctx.stage !== 'ResponseComplete') return NO_FINDINGS;
         const ip = (ctx.sourceIPs as string[])[0];
         const t = eventTimeMs(ctx);
-        if (ip === undefined || t === undefined) return [];
+        if (ip === undefined || t === undefined) return NO_FINDINGS;
         const burst = counter.add(ip, t);
-        if (!burst) return [];
+        if (!burst) return NO_FINDINGS;
         const user = (ctx.user as { username: string }).username || '<anonymous>';
         return [{ output: `${burst.count} requests from ${ip} refused with 401/403 since ${isoTime(burst.since)} (last: ${user} ${ctx.verb as string} ${(ctx.target as { resource: string }).resource || (ctx.requestURI as string)}, ${code})` }];
       },

@@ -45,6 +45,9 @@ export interface Detector {
   start(saved?: unknown): DetectorState;
 }
 
+/** What `observe` returns when the event concludes nothing (frozen: shared by every such call). */
+export const NO_FINDINGS = Object.freeze([]) as unknown as DetectorFinding[];
+
 /** Milliseconds of the event's time (stage, else request received; v1beta1 timestamp), or undefined. */
 export function eventTimeMs(ctx: EventContext): number | undefined {
   // The engine's context computes it once per event for all detectors.

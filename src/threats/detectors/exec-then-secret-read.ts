@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LruMap } from '../lru.js';
-import { eventTimeMs, isOnceAllowed, isoTime, serviceAccountOf, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isOnceAllowed, isoTime, serviceAccountOf, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: secret reads within 10 minutes of the exec; 10,000 open sessions and 100,000 pods remembered. */
 export const EXEC_THEN_SECRET_READ_LIMITS = { windowMs: 10 * 60_000, maxSessions: 10_000, maxPods: 100_000 };
@@ -74,7 +74,7 @@ export const execThenSecretRead = {
     return {
       observe(ctx: EventContext): DetectorFinding[] {
         const t = eventTimeMs(ctx);
-        if (t === undefined) return [];
+        if (t === undefined) return NO_FINDINGS;
         sessions.sweep((s) => t - s.t > windowMs);
         const target = ctx.target as { resource: string; subresource: string; namespace: string; name: string };
         if (target.resource === 'pods') {
@@ -89,12 +89,12 @@ export const execThenSecretRead = {
           } else if (ctx.verb === 'delete' && target.subresource === '') {
             podAccounts.delete(`${target.namespace}/${target.name}`);
           }
-          return [];
+          return NO_FINDINGS;
         }
-        if (target.resource !== 'secrets' || !isOnceAllowed(ctx)) return [];
+        if (target.resource !== 'secrets' || !isOnceAllowed(ctx)) return NO_FINDINGS;
         const user = ctx.user as { username: string; extra: Record<string, unknown> };
         const sa = serviceAccountOf(user.username);
-        if (!sa) return [];
+        if (!sa) return NO_FINDINGS;
         const podNames = user.extra[POD_NAME_EXTRA];
         let pods: string[];
         if (Array.isArray(podNames) && podNames.length > 0) pods = podNames.filter((p): p is string => typeof p === 'string').map((p) => `${sa.namespace}/${p}`);

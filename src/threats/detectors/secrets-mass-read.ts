@@ -1,5 +1,5 @@
 import { RateCounter, type RateOptions } from '../rate.js';
-import { eventTimeMs, isOnceAllowed, isoTime, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isOnceAllowed, isoTime, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: 15 distinct secrets (or namespaces listed) by one identity within 10 minutes; 20,000 identities remembered. */
 export const SECRETS_MASS_READ_LIMITS: RateOptions = { windowMs: 10 * 60_000, threshold: 15, maxKeys: 20_000 };
@@ -36,15 +36,15 @@ export const secretsMassRead = {
     const counter = new RateCounter(SECRETS_MASS_READ_LIMITS, saved);
     return {
       observe(ctx: EventContext): DetectorFinding[] {
-        if (!isOnceAllowed(ctx)) return [];
+        if (!isOnceAllowed(ctx)) return NO_FINDINGS;
         const username = (ctx.user as { username: string }).username;
-        if (username === '' || EXPECTED_READERS.some((p) => username.startsWith(p))) return [];
+        if (username === '' || EXPECTED_READERS.some((p) => username.startsWith(p))) return NO_FINDINGS;
         const t = eventTimeMs(ctx);
-        if (t === undefined) return [];
+        if (t === undefined) return NO_FINDINGS;
         const target = ctx.target as { namespace: string; name: string };
         const item = ctx.verb === 'get' ? `${target.namespace}/${target.name}` : `list ${target.namespace || '<all namespaces>'}`;
         const burst = counter.add(username, t, item);
-        if (!burst) return [];
+        if (!burst) return NO_FINDINGS;
         return [{ output: `${username} read ${burst.count} secrets or secret lists since ${isoTime(burst.since)} from ${(ctx.sourceIPs as string[])[0] ?? '<unknown>'} (recent: ${burst.sample.join(', ')})` }];
       },
       save: () => counter.save(),
