@@ -80,14 +80,23 @@ export function describeSuppression(s: Pick<Suppression, 'rule' | 'user' | 'name
   );
 }
 
+/**
+ * Checks a new suppression rule: at least one matching field, a reason, an owner, and a source IP that is an address
+ * or CIDR range. Messages name the CLI flags (`--source-ip`), or the API fields (`sourceIp`) with `style: 'field'`.
+ */
+export function checkSuppression(s: NewSuppression, style: 'flag' | 'field' = 'flag'): void {
+  const name = (field: string): string => (style === 'field' ? field : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if ([s.rule, s.user, s.namespace, s.resource, s.sourceIp].every((v) => v === undefined || v === '')) {
+    throw new PalisadeError('E_USAGE', `a suppression needs at least one of ${['rule', 'user', 'namespace', 'resource', 'sourceIp'].map(name).join(', ')}`);
+  }
+  if (!s.reason || s.reason.trim() === '') throw new PalisadeError('E_USAGE', `a suppression needs a ${name('reason')}`);
+  if (!s.owner || s.owner.trim() === '') throw new PalisadeError('E_USAGE', `a suppression needs an ${name('owner')}`);
+  if (s.sourceIp !== undefined && !isIpOrCidr(s.sourceIp)) throw new PalisadeError('E_USAGE', `${name('sourceIp')}: "${s.sourceIp}" is not an IP address or CIDR range`);
+}
+
 /** Validates and stores a suppression rule (audited). At least one matching field, a reason and an owner are required. */
 export function addSuppression(store: AuditStore, s: NewSuppression, actor: string): Suppression {
-  if ([s.rule, s.user, s.namespace, s.resource, s.sourceIp].every((v) => v === undefined || v === '')) {
-    throw new PalisadeError('E_USAGE', 'a suppression needs at least one of --rule, --user, --namespace, --resource, --source-ip');
-  }
-  if (!s.reason || s.reason.trim() === '') throw new PalisadeError('E_USAGE', 'a suppression needs a --reason');
-  if (!s.owner || s.owner.trim() === '') throw new PalisadeError('E_USAGE', 'a suppression needs an --owner');
-  if (s.sourceIp !== undefined && !isIpOrCidr(s.sourceIp)) throw new PalisadeError('E_USAGE', `--source-ip: "${s.sourceIp}" is not an IP address or CIDR range`);
+  checkSuppression(s);
   return store.addSuppression(s, actor);
 }
 

@@ -70,7 +70,7 @@ function glob(pattern: string, value: string | undefined): boolean {
 }
 
 /** True when a suppression rule covers an alert: every field it sets matches. */
-export function suppressionMatches(s: Suppression, a: Alert): boolean {
+export function suppressionMatches(s: Pick<Suppression, 'rule' | 'user' | 'namespace' | 'resource' | 'sourceIp'>, a: Alert): boolean {
   const e = a.entities;
   if (s.rule !== undefined && s.rule.toLowerCase() !== a.ruleId.toLowerCase() && s.rule !== a.slug) return false;
   if (s.user !== undefined && !glob(s.user, e.user)) return false;
@@ -107,7 +107,8 @@ export function storedToAlert(s: StoredAlert): Alert {
   };
 }
 
-function isoOf(t: string | undefined): string | undefined {
+/** An event or alert time as ISO-8601 UTC, or undefined when absent or unreadable. */
+export function isoOf(t: string | undefined): string | undefined {
   if (t === undefined) return undefined;
   const n = Date.parse(t);
   return Number.isNaN(n) ? undefined : new Date(n).toISOString();

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { createGunzip } from 'node:zlib';
 import { auditEventSchema, type AuditEvent, type AuditFormat } from '../../model/audit.js';
 import { fastAuditEvent } from './fast-event.js';
 
@@ -18,6 +19,7 @@ export type WebhookRejection =
   | 'unauthorized'
   | 'method-not-allowed'
   | 'batch-too-large'
+  | 'unsupported-encoding'
   | 'batch-too-many-events'
   | 'malformed-batch'
   | 'event-too-large'
@@ -87,7 +89,8 @@ export function validateAuditEvent(value: unknown): { event: AuditEvent } | { er
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-class Refusal extends Error {
+/** A request refused whole: the HTTP status to answer, the counted reason and a message naming the limit. */
+export class WebhookRefusal extends Error {
   constructor(
     readonly status: number,
     readonly reason: WebhookRejection,
@@ -95,6 +98,116 @@ class Refusal extends Error {
   ) {
     super(message);
   }
+}
+
+/** Limits of one batch, and where its per-event refusals are logged and counted. */
+export interface EventListLimits {
+  maxEventBytes: number;
+  maxBatchEvents: number;
+  log?: (line: string) => void;
+  /** Called once per refused event. */
+  count?: (reason: WebhookRejection) => void;
+}
+
+/**
+ * Reads a request body of at most `maxBytes` (413 {@link WebhookRefusal} when the declared or the received length is
+ * over), so an oversized batch is refused without being held in memory. A body sent with `Content-Encoding: gzip`
+ * (kube-apiserver compresses webhook batches when asked to) is decompressed as it arrives, and the same limit applies
+ * to the decompressed bytes too: a small compressed body that inflates past it is refused with 413 once it does,
+ * never inflated whole. A corrupt gzip stream is a malformed batch (400); any other encoding is refused with 415.
+ */
+export function readBatchBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBytes) return Promise.reject(new WebhookRefusal(413, 'batch-too-large', `body of ${declared} bytes is over the ${maxBytes}-byte limit`));
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const gzip = encoding === 'gzip' || encoding === 'x-gzip';
+  if (!gzip && encoding !== 'identity' && encoding !== '') {
+    return Promise.reject(new WebhookRefusal(415, 'unsupported-encoding', `content encoding "${encoding}" is not supported (send identity or gzip)`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let size = 0;
+    let done = false;
+    const gunzip = gzip ? createGunzip() : undefined;
+    const fail = (e: Error): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if (gunzip) {
+        gunzip.off('data', onOutput);
+        gunzip.destroy();
+      }
+      reject(e);
+    };
+    const onOutput = (c: Buffer): void => {
+      size += c.length;
+      if (size > maxBytes) {
+        fail(new WebhookRefusal(413, 'batch-too-large', gunzip ? `body over the ${maxBytes}-byte limit once decompressed` : `body over the ${maxBytes}-byte limit`));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onData = (c: Buffer): void => {
+      received += c.length;
+      if (received > maxBytes) {
+        fail(new WebhookRefusal(413, 'batch-too-large', `body over the ${maxBytes}-byte limit`));
+        return;
+      }
+      if (gunzip) gunzip.write(c);
+      else onOutput(c);
+    };
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks));
+    };
+    req.on('data', onData);
+    req.on('error', fail);
+    if (gunzip) {
+      gunzip.on('data', onOutput);
+      gunzip.on('error', (e) => fail(new WebhookRefusal(400, 'malformed-batch', `invalid gzip body: ${e.message}`)));
+      gunzip.on('end', finish);
+      req.on('end', () => gunzip.end());
+    } else req.on('end', finish);
+  });
+}
+
+/**
+ * Splits an `audit.k8s.io` EventList body into accepted events and counted refusals: an event over the size limit,
+ * an item that is not a valid Event or of another kind is refused (logged with its audit ID) while the rest flows;
+ * a body that is not an EventList (400) or has too many events (413) is refused whole with a {@link WebhookRefusal}.
+ */
+export function parseEventList(body: Buffer, source: string, identity: string, o: EventListLimits): WebhookBatch {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new WebhookRefusal(400, 'malformed-batch', `invalid JSON: ${(e as Error).message}`);
+  }
+  const list = doc as { kind?: unknown; items?: unknown };
+  if (typeof doc !== 'object' || doc === null || list.kind !== 'EventList' || !Array.isArray(list.items)) {
+    throw new WebhookRefusal(400, 'malformed-batch', 'not an audit.k8s.io EventList with items');
+  }
+  if (list.items.length > o.maxBatchEvents) throw new WebhookRefusal(413, 'batch-too-many-events', `${list.items.length} events, over the limit of ${o.maxBatchEvents}`);
+  const batch: WebhookBatch = { source, identity, events: [], rejected: {} };
+  const refuse = (reason: WebhookRejection, i: number, item: unknown, why: string): void => {
+    batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
+    o.count?.(reason);
+    const id = typeof item === 'object' && item !== null ? (item as { auditID?: unknown }).auditID : undefined;
+    o.log?.(`audit webhook: refused event ${i}${typeof id === 'string' ? ` (auditID ${id})` : ''} from ${source}: ${reason}: ${why}`);
+  };
+  list.items.forEach((item, i) => {
+    const text = JSON.stringify(item) ?? 'null';
+    const bytes = Buffer.byteLength(text);
+    if (bytes > o.maxEventBytes) return refuse('event-too-large', i, item, `${bytes} bytes, over the ${o.maxEventBytes}-byte limit`);
+    const kind = typeof item === 'object' && item !== null ? (item as { kind?: unknown }).kind : undefined;
+    if (kind !== undefined && kind !== 'Event') return refuse('wrong-kind', i, item, `kind ${JSON.stringify(kind)}`);
+    const v = validateAuditEvent(item);
+    if ('error' in v) return refuse('malformed-event', i, item, v.error);
+    batch.events.push({ event: v.event, body: text, format: 'kubernetes' });
+  });
+  return batch;
 }
 
 /**
@@ -177,20 +290,20 @@ export class AuditWebhookServer {
     if (req.method === 'GET' && req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     try {
       const identity = this.identify(req);
-      if (!identity) throw new Refusal(401, 'unauthorized', 'no valid client certificate or bearer token');
-      if (req.method !== 'POST') throw new Refusal(405, 'method-not-allowed', `method ${req.method ?? '?'} not allowed`);
+      if (!identity) throw new WebhookRefusal(401, 'unauthorized', 'no valid client certificate or bearer token');
+      if (req.method !== 'POST') throw new WebhookRefusal(405, 'method-not-allowed', `method ${req.method ?? '?'} not allowed`);
       const body = await this.readBody(req);
       const batch = this.parseBatch(body, `webhook:${peer}`, identity);
       try {
         await this.o.onBatch(batch);
       } catch (e) {
-        throw new Refusal(503, 'commit-failed', `batch of ${batch.events.length} events not stored: ${(e as Error).message}`);
+        throw new WebhookRefusal(503, 'commit-failed', `batch of ${batch.events.length} events not stored: ${(e as Error).message}`);
       }
       this.stats.batches++;
       this.stats.events += batch.events.length;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: batch.events.length, rejected: batch.rejected }));
     } catch (e) {
-      if (!(e instanceof Refusal)) {
+      if (!(e instanceof WebhookRefusal)) {
         this.o.log?.(`audit webhook: internal error on a request from ${peer}: ${(e as Error).stack ?? String(e)}`);
         if (!res.headersSent) res.writeHead(500).end();
         return;
@@ -204,55 +317,10 @@ export class AuditWebhookServer {
   }
 
   private readBody(req: IncomingMessage): Promise<Buffer> {
-    const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    if (declared > this.maxBatchBytes) return Promise.reject(new Refusal(413, 'batch-too-large', `body of ${declared} bytes is over the ${this.maxBatchBytes}-byte limit`));
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (c: Buffer): void => {
-        size += c.length;
-        if (size > this.maxBatchBytes) {
-          req.off('data', onData);
-          reject(new Refusal(413, 'batch-too-large', `body over the ${this.maxBatchBytes}-byte limit`));
-          return;
-        }
-        chunks.push(c);
-      };
-      req.on('data', onData);
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
+    return readBatchBody(req, this.maxBatchBytes);
   }
 
   private parseBatch(body: Buffer, source: string, identity: string): WebhookBatch {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new Refusal(400, 'malformed-batch', `invalid JSON: ${(e as Error).message}`);
-    }
-    const list = doc as { kind?: unknown; items?: unknown };
-    if (typeof doc !== 'object' || doc === null || list.kind !== 'EventList' || !Array.isArray(list.items)) {
-      throw new Refusal(400, 'malformed-batch', 'not an audit.k8s.io EventList with items');
-    }
-    if (list.items.length > this.maxBatchEvents) throw new Refusal(413, 'batch-too-many-events', `${list.items.length} events, over the limit of ${this.maxBatchEvents}`);
-    const batch: WebhookBatch = { source, identity, events: [], rejected: {} };
-    const refuse = (reason: WebhookRejection, i: number, item: unknown, why: string): void => {
-      batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
-      this.count(reason);
-      const id = typeof item === 'object' && item !== null ? (item as { auditID?: unknown }).auditID : undefined;
-      this.o.log?.(`audit webhook: refused event ${i}${typeof id === 'string' ? ` (auditID ${id})` : ''} from ${source}: ${reason}: ${why}`);
-    };
-    list.items.forEach((item, i) => {
-      const text = JSON.stringify(item) ?? 'null';
-      const bytes = Buffer.byteLength(text);
-      if (bytes > this.maxEventBytes) return refuse('event-too-large', i, item, `${bytes} bytes, over the ${this.maxEventBytes}-byte limit`);
-      const kind = typeof item === 'object' && item !== null ? (item as { kind?: unknown }).kind : undefined;
-      if (kind !== undefined && kind !== 'Event') return refuse('wrong-kind', i, item, `kind ${JSON.stringify(kind)}`);
-      const v = validateAuditEvent(item);
-      if ('error' in v) return refuse('malformed-event', i, item, v.error);
-      batch.events.push({ event: v.event, body: text, format: 'kubernetes' });
-    });
-    return batch;
+    return parseEventList(body, source, identity, { maxEventBytes: this.maxEventBytes, maxBatchEvents: this.maxBatchEvents, count: (r) => this.count(r), ...(this.o.log ? { log: this.o.log } : {}) });
   }
 }
