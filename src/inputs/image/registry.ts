@@ -39,6 +39,7 @@ export class RegistryClient {
     };
     this.transport = new HttpTransport({ ca: opts.ca, timeoutMs: opts.timeoutMs ?? 30_000, userAgent: opts.userAgent ?? 'palisade' });
     this.base = new URL(`${this.settings.insecure ? 'http' : 'https'}://${ref.apiHost}`);
+    if (opts.bearerToken) this.authorization = `Bearer ${opts.bearerToken}`;
   }
 
   private async creds(): Promise<Credentials | undefined> {
@@ -201,6 +202,16 @@ export class RegistryClient {
         throw isTransient(e) || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? new TransientError((e as Error).message) : e;
       }
     });
+  }
+
+  /**
+   * GETs a small JSON document of the registry API by path (`/v2/_catalog?n=100`, `/v2/<repo>/tags/list`),
+   * with the same authentication, redirects and retries as manifests; the `Link` header carries the next page.
+   */
+  async apiDocument(path: string, max: number): Promise<{ body: Buffer; link?: string }> {
+    const { body, res } = await this.getDocument(path, { accept: 'application/json' }, max);
+    const link = res.headers.link;
+    return { body, link: typeof link === 'string' ? link : undefined };
   }
 
   /** Fetches a manifest or index by tag or digest; a digest reference is verified. */

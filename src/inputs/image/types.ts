@@ -108,6 +108,8 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
 export interface RegistryOptions {
   username?: string;
   password?: string;
+  /** A static token sent as `Authorization: Bearer` from the first request (registries that issue long-lived tokens). */
+  bearerToken?: string;
   /**
    * Docker client config to read `auths` from; default `$DOCKER_CONFIG/config.json`, then
    * `~/.docker/config.json`. `false` reads none.
