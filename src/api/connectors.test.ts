@@ -57,7 +57,7 @@ const call = (role: Role, method: 'GET' | 'POST' | 'DELETE', url: string, payloa
 const onboard = (role: Role, name: string, query = '') => call(role, 'POST', `/api/v1/connectors${query}`, { kind: 'cluster', name, kubeconfig: kube.kubeconfig('lab'), context: 'lab' });
 
 async function onboarded(name = 'lab'): Promise<string> {
-  const res = await onboard('contributor', name);
+  const res = await onboard('owner', name);
   expect(res.statusCode, res.body).toBe(201);
   return res.json().connector.id as string;
 }
@@ -65,7 +65,7 @@ async function onboarded(name = 'lab'): Promise<string> {
 describe('onboarding', () => {
   it('refuses a cluster whose credentials miss a required permission, with each one and the grant to apply', async () => {
     kube.rules = PARTIAL;
-    const res = await onboard('contributor', 'lab');
+    const res = await onboard('owner', 'lab');
     expect(res.statusCode).toBe(422);
     const body = res.json();
     expect(body.error).toBe('missing_permissions');
@@ -73,11 +73,11 @@ describe('onboarding', () => {
     expect(body.preflight.missing.map((m: { verb: string; resource: string }) => `${m.verb} ${m.resource}`).sort()).toEqual(['get ingresses', 'get networkpolicies', 'watch ingresses', 'watch networkpolicies']);
     expect(body.preflight.grant).toContain('kind: ClusterRole');
     expect(await store.listConnectors()).toEqual([]);
-    expect((await store.listAudit({ action: 'connector.refuse' })).items[0]).toMatchObject({ actor: 'token:' + tokens.contributor.slice(0, 12), target: 'connector:lab' });
+    expect((await store.listAudit({ action: 'connector.refuse' })).items[0]).toMatchObject({ actor: 'token:' + tokens.owner.slice(0, 12), target: 'connector:lab' });
 
     // Apply the grant it printed: the same request is now accepted.
     kube.rules = (jsYaml.loadAll(body.preflight.grant)[0] as { rules: FakeRule[] }).rules;
-    const again = await onboard('contributor', 'lab');
+    const again = await onboard('owner', 'lab');
     expect(again.statusCode, again.body).toBe(201);
     expect(again.json().preflight).toMatchObject({ ok: true, missing: [] });
     expect(again.json().connector).toMatchObject({ kind: 'cluster', name: 'lab', hasCredentials: true, config: { context: 'lab', server: kube.url } });
@@ -85,16 +85,18 @@ describe('onboarding', () => {
 
   it('saves despite missing permissions with force=true, and says so', async () => {
     kube.rules = PARTIAL;
-    const res = await onboard('contributor', 'forced', '?force=true');
+    const res = await onboard('owner', 'forced', '?force=true');
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().preflight.ok).toBe(false);
     expect(res.json().connector.config.preflight).toMatchObject({ ok: false, forced: true });
     expect(res.json().connector.config.preflight.missing).toHaveLength(4);
   });
 
-  it('lets a Reader list connectors but not create, sync or delete them', async () => {
+  it('lets a Reader list connectors but not create, sync or delete them, and only an Owner create or delete one', async () => {
     const id = await onboarded();
     expect((await onboard('reader', 'other')).statusCode).toBe(403);
+    expect((await onboard('contributor', 'other')).statusCode).toBe(403);
+    expect((await call('contributor', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(403);
     expect((await call('reader', 'POST', `/api/v1/connectors/${id}/sync`)).statusCode).toBe(403);
     expect((await call('reader', 'POST', `/api/v1/connectors/${id}/preflight`)).statusCode).toBe(403);
     expect((await call('reader', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(403);
@@ -104,7 +106,7 @@ describe('onboarding', () => {
   });
 
   it('never returns the credentials and never writes them in clear to the database', async () => {
-    const res = await onboard('contributor', 'lab');
+    const res = await onboard('owner', 'lab');
     const id = res.json().connector.id as string;
     expect(res.body).not.toContain(TOKEN);
     for (const url of ['/api/v1/connectors', `/api/v1/connectors/${id}`, '/api/v1/audit-log']) {
@@ -126,8 +128,8 @@ describe('onboarding', () => {
 
   it('refuses a duplicate name with 409 and an unreadable kubeconfig with 422', async () => {
     await onboarded('lab');
-    expect((await onboard('contributor', 'lab')).statusCode).toBe(409);
-    const bad = await call('contributor', 'POST', '/api/v1/connectors', { kind: 'cluster', name: 'bad', kubeconfig: kube.kubeconfig('lab'), context: 'nope' });
+    expect((await onboard('owner', 'lab')).statusCode).toBe(409);
+    const bad = await call('owner', 'POST', '/api/v1/connectors', { kind: 'cluster', name: 'bad', kubeconfig: kube.kubeconfig('lab'), context: 'nope' });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().message).toContain('context "nope" is not in the kubeconfig');
   });
@@ -211,11 +213,11 @@ describe('sync and inventory', () => {
     // Audit trail and delete: the inventory goes with the connector.
     const actions = (await store.listAudit({ limit: 50 })).items.filter((e) => e.target === `connector:${id}`).map((e) => e.action);
     expect(actions).toEqual(['connector.sync', 'connector.sync', 'connector.create']);
-    expect((await call('contributor', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(204);
+    expect((await call('owner', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(204);
     expect((await call('reader', 'GET', `/api/v1/assets?connector=${id}`)).json().items).toEqual([]);
     expect((await call('reader', 'GET', '/api/v1/recommendations')).json().items).toEqual([]);
     expect((await store.listAudit({ action: 'connector.delete' })).items[0].target).toBe(`connector:${id}`);
-    expect((await call('contributor', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(404);
+    expect((await call('owner', 'DELETE', `/api/v1/connectors/${id}`)).statusCode).toBe(404);
   });
 
   it('stores no finding an active exemption covers, and drops those it newly covers', async () => {

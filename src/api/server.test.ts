@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { secretBox } from '../app/secrets.js';
 import { createToken, addUser } from '../app/users.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
@@ -45,15 +45,23 @@ function sample(r: RouteSpec): { url: string; payload?: Record<string, unknown> 
   if (r.method === 'POST' && r.url === '/api/v1/tokens') return { url, payload: { name: 'matrix', role: 'reader' } };
   if (r.method === 'POST' && r.url === '/api/v1/exemptions') return { url, payload: { scope: '*', checkId: 'X', reason: 'r', owner: 'o' } };
   if (r.method === 'POST' && r.url === '/api/v1/login') return { url, payload: { username: 'reader', password: PASSWORD } };
+  if (r.method === 'POST' && r.url === '/api/v1/role-bindings') return { url, payload: { user: 'no-such-user', connector: 'no-such-connector', role: 'reader' } };
+  if (r.method === 'PUT' && r.url === '/api/v1/role-bindings/global') return { url, payload: { user: 'no-such-user', role: 'reader' } };
   // A kubeconfig that does not parse: refused with 422 once past authorisation, without reaching any cluster.
   if (r.method === 'POST' && r.url === '/api/v1/connectors') return { url, payload: { kind: 'cluster', name: 'matrix', kubeconfig: 'clusters: [' } };
+  if (r.method === 'POST' && r.url === '/api/v1/ingest-tokens') return { url, payload: { connectorId: 'no-such-connector', name: 'matrix' } };
+  if (r.method === 'POST' && r.url === '/api/v1/alerts/:id/status') return { url, payload: { status: 'acknowledged' } };
+  if (r.method === 'POST' && r.url === '/api/v1/suppressions') return { url, payload: { rule: 'PAL-RT-010', reason: 'matrix', owner: 'o' } };
+  if (r.method === 'PATCH' && r.url === '/api/v1/suppressions/:id') return { url, payload: { reason: 'matrix' } };
+  if (r.method === 'POST' && r.url === '/api/v1/connectors/:id/offboarding') return { url, payload: { reason: 'matrix' } };
+  if (r.method === 'GET' && r.url === '/api/v1/vulnerabilities') return { url: `${url}?view=cve&severity=high&running=true&exposed=true&limit=5` };
   return { url };
 }
 
 describe('authorisation', () => {
-  it('every route declares a minimum role, and only health, readiness and login are public', () => {
+  it('every route declares a minimum role, and only health, readiness, login and audit ingest (its own tokens) are public', () => {
     const pub = allRoutes().filter((r) => r.access === 'public').map((r) => r.url);
-    expect(pub.sort()).toEqual(['/api/v1/login', '/healthz', '/readyz']);
+    expect(pub.sort()).toEqual(['/api/v1/audit/connectors/:connectorId/events', '/api/v1/login', '/healthz', '/readyz']);
   });
 
   it('answers 401 without credentials, and with a wrong or revoked token', async () => {
@@ -75,6 +83,22 @@ describe('authorisation', () => {
         if (roleAtLeast(role, r.access as Role)) expect([200, 201, 204, 404, ...(r.url === '/api/v1/connectors' && r.method === 'POST' ? [422] : [])], label).toContain(res.statusCode);
         else expect(res.statusCode, label).toBe(403);
       }
+    }
+  });
+
+  it('applies the onboarding role to registries as to clusters; every vulnerability view is a Reader\'s', async () => {
+    // Plain HTTP without plainHttp: refused with 400 once past authorisation, without reaching any registry.
+    const body = { kind: 'registry', name: 'matrix-registry', url: 'http://127.0.0.1:9', repositories: { include: ['team/*'] } };
+    const need = allRoutes().find((r) => r.method === 'POST' && r.url === '/api/v1/connectors')!.access as Role;
+    for (const role of ROLES) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/connectors', payload: body, headers: as(role) });
+      expect(res.statusCode, `${role}: ${res.body}`).toBe(roleAtLeast(role, need) ? 400 : 403);
+      if (res.statusCode === 400) expect(res.json().message).toMatch(/plainHttp: true/);
+    }
+    for (const view of ['image', 'cve', 'rows']) {
+      const res = await app.inject({ method: 'GET', url: `/api/v1/vulnerabilities?view=${view}&fixable=true`, headers: as('reader') });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ view, items: [] });
     }
   });
 
@@ -207,5 +231,142 @@ describe('logging', () => {
     expect(text).toContain('connector saved');
     expect(text).toContain('[redacted]');
     for (const secret of [tokens.owner, 'abc123', 'hunter2-registry', 'kube-token-xyz', PASSWORD]) expect(text).not.toContain(secret);
+  });
+});
+
+describe('roles per connector', () => {
+  /** Two connectors, each with an asset, a finding, an exemption and a binding; a user with each role on A only. */
+  const fx = {} as { a: Fixture; b: Fixture; tokens: Record<Role, string> };
+  interface Fixture {
+    id: string;
+    assetId: string;
+    exemptionId: string;
+    bindingId: string;
+  }
+
+  async function fixture(name: string): Promise<Fixture> {
+    const c = await store.createConnector({ kind: 'cluster', name, config: {}, secrets: null });
+    const [asset] = await store.upsertAssets([{ connectorId: c.id, type: 'workload', key: `shop/Deployment/${name}-web`, attributes: {} }], new Date().toISOString());
+    await store.upsertFindings([{ assetId: asset.id, checkId: `CHECK-${name}`, severity: 'high', path: 'spec', message: 'm' }], new Date().toISOString());
+    const ex = await store.createExemption({ scope: `connector:${c.id}`, checkId: '*', reason: 'r', owner: 'o', expiresAt: null, createdBy: 'system' });
+    const b = await store.putRoleBinding({ subjectKind: 'user', subjectId: (await store.getUserByName('reader'))!.id, connectorId: c.id, role: 'reader', createdBy: 'system' });
+    await store.appendScore({ scope: `connector:${c.id}`, at: new Date().toISOString(), score: 50 });
+    return { id: c.id, assetId: asset.id, exemptionId: ex.id, bindingId: b.id };
+  }
+
+  beforeAll(async () => {
+    fx.a = await fixture('conn-a');
+    fx.b = await fixture('conn-b');
+    fx.tokens = {} as Record<Role, string>;
+    for (const role of ROLES) {
+      const u = await addUser(store, system, { username: `${role}-on-a`, role: 'reader', password: PASSWORD });
+      await store.setGlobalAccess({ kind: 'user', id: u.id }, false);
+      await store.putRoleBinding({ subjectKind: 'user', subjectId: u.id, connectorId: fx.a.id, role, createdBy: 'system' });
+      fx.tokens[role] = (await createToken(store, system, { userId: u.id, name: 'scoped', role: 'reader' })).token;
+      // The token may act up to the user's role on A: its own global role is raised to match.
+      const t = (await store.listApiTokens({ userId: u.id }))[0];
+      await store.setGlobalAccess({ kind: 'token', id: t.id }, true, role);
+    }
+  });
+
+  const onA = (role: Role) => ({ authorization: `Bearer ${fx.tokens[role]}` });
+
+  /** The id of the object of `c` a route with `:id` is about, for the routes whose objects the fixture has. */
+  function ids(r: RouteSpec, c: Fixture = fx.a): string | undefined {
+    return ({ '/api/v1/assets/:id': c.assetId, '/api/v1/exemptions/:id': c.exemptionId, '/api/v1/role-bindings/:id': c.bindingId } as Record<string, string>)[r.url];
+  }
+
+  /** A request about connector `c` for a route. */
+  function about(r: RouteSpec, c: Fixture): { url: string; payload?: Record<string, unknown> } {
+    const base = sample(r);
+    let url = r.url.replace(/:id\b/, ids(r, c) ?? (r.connector?.from === 'params.id' || r.url.startsWith('/api/v1/connectors/:id') ? c.id : 'no-such-id')).replace(/:(\w+)/g, 'no-such-$1');
+    let payload = base.payload;
+    if (r.connector?.from === 'query.connector') url += `${url.includes('?') ? '&' : '?'}connector=${c.id}`;
+    if (r.url === '/api/v1/exemptions' && r.method === 'GET') url += `?scope=connector:${c.id}`;
+    if (r.url === '/api/v1/score/history') url += `?scope=connector:${c.id}`;
+    if (r.url === '/api/v1/exemptions' && r.method === 'POST') payload = { scope: `connector:${c.id}`, checkId: 'X', reason: 'r', owner: 'o' };
+    if (r.url === '/api/v1/role-bindings' && r.method === 'POST') payload = { user: 'contributor', connector: c.id, role: 'reader' };
+    return { url, payload };
+  }
+
+  it('applies the matrix with a role on connector A: routes about A by role, about B never, global-only routes never', async () => {
+    for (const r of allRoutes().filter((x) => x.access !== 'public')) {
+      for (const role of ROLES) {
+        for (const [which, c] of [['A', fx.a], ['B', fx.b]] as const) {
+          const { url, payload } = about(r, c);
+          const res = await app.inject({ method: r.method, url, payload, headers: onA(role) });
+          const label = `${role} on A, ${r.method} ${url} (about ${which}) -> ${res.statusCode} ${res.body.slice(0, 120)}`;
+          const byConnector = r.connector !== undefined && (r.access !== 'owner' || r.connector.connectorOwner === true);
+          // A list whose request names no connector (GET /connectors, /score) answers for A alone, about A or B.
+          const namesNone = r.connector?.list === true && typeof r.connector.from === 'function' && r.url !== '/api/v1/exemptions';
+          const allowed = r.self === true || (byConnector && (which === 'A' || namesNone) && roleAtLeast(role, r.access as Role));
+          if (allowed) expect([200, 201, 204, 404, 409, 422, 502], label).toContain(res.statusCode);
+          // A resolver that finds no object (no offboarding of B yet) answers 404 before anything is read.
+          else if (typeof r.connector?.from === 'function' && !r.connector.list && !ids(r)) expect([403, 404], label).toContain(res.statusCode);
+          else expect(res.statusCode, label).toBe(403);
+        }
+      }
+    }
+  });
+
+  it('lists only what the connectors a caller may read hold', async () => {
+    const get = async (url: string) => (await app.inject({ method: 'GET', url, headers: onA('reader') })).json();
+    expect((await get('/api/v1/connectors')).items.map((c: { id: string }) => c.id)).toEqual([fx.a.id]);
+    const assets = (await get('/api/v1/assets')).items as Array<{ connectorId: string }>;
+    expect(assets.length).toBeGreaterThan(0);
+    expect(new Set(assets.map((a) => a.connectorId))).toEqual(new Set([fx.a.id]));
+    expect((await get('/api/v1/recommendations')).items.map((r: { checkId: string }) => r.checkId)).toEqual(['CHECK-conn-a']);
+    expect((await get('/api/v1/recommendations/CHECK-conn-b')).error).toBe('not_found');
+    const score = await get('/api/v1/score');
+    expect(score.overall).toBeNull();
+    expect(score.connectors.map((c: { connectorId: string }) => c.connectorId)).toEqual([fx.a.id]);
+    const scopes = (await get('/api/v1/exemptions')).items.map((e: { scope: string }) => e.scope);
+    expect(scopes).toContain(`connector:${fx.a.id}`);
+    expect(scopes).not.toContain(`connector:${fx.b.id}`);
+    // A global Reader sees both.
+    const all = (await app.inject({ method: 'GET', url: '/api/v1/connectors', headers: as('reader') })).json().items.map((c: { id: string }) => c.id);
+    expect(all).toEqual(expect.arrayContaining([fx.a.id, fx.b.id]));
+  });
+
+  it('lets a Contributor on A add exemptions scoped to A (by connector, namespace or asset) but not to B or everywhere', async () => {
+    const post = (scope: string) => app.inject({ method: 'POST', url: '/api/v1/exemptions', headers: onA('contributor'), payload: { scope, checkId: '*', reason: 'r', owner: 'o' } });
+    expect((await post(`connector:${fx.a.id}`)).statusCode).toBe(201);
+    expect((await post('namespace:conn-a/shop')).statusCode).toBe(201);
+    expect((await post(`asset:${fx.a.assetId}`)).statusCode).toBe(201);
+    expect((await post(`connector:${fx.b.id}`)).statusCode).toBe(403);
+    expect((await post('namespace:conn-b/shop')).statusCode).toBe(403);
+    expect((await post(`asset:${fx.b.assetId}`)).statusCode).toBe(403);
+    expect((await post('*')).statusCode).toBe(403);
+  });
+
+  it('grants, lists and revokes bindings (audited); an Owner of A manages bindings on A only', async () => {
+    const grant = await app.inject({ method: 'POST', url: '/api/v1/role-bindings', headers: onA('owner'), payload: { user: 'erin-scoped', connector: fx.a.id, role: 'contributor' } });
+    expect(grant.statusCode).toBe(404);
+    await addUser(store, system, { username: 'erin-scoped', role: 'reader', password: PASSWORD });
+    const ok = await app.inject({ method: 'POST', url: '/api/v1/role-bindings', headers: onA('owner'), payload: { user: 'erin-scoped', connector: fx.a.id, role: 'contributor' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ subject: { kind: 'user', name: 'user:erin-scoped' }, connectorId: fx.a.id, role: 'contributor' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/role-bindings', headers: onA('owner'), payload: { user: 'erin-scoped', connector: fx.b.id, role: 'reader' } })).statusCode).toBe(403);
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/role-bindings', headers: onA('owner') })).json().items as Array<{ connectorId: string }>;
+    expect(new Set(listed.map((b) => b.connectorId))).toEqual(new Set([fx.a.id]));
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/role-bindings/${ok.json().id}`, headers: onA('owner') })).statusCode).toBe(204);
+    const log = (await app.inject({ method: 'GET', url: '/api/v1/audit-log?action=role-binding.grant', headers: as('owner') })).json().items;
+    expect(log[0]).toMatchObject({ actor: `token:${fx.tokens.owner.slice(0, 12)}`, target: `connector:${fx.a.id}`, after: { subject: 'user:erin-scoped', connector: 'conn-a', role: 'contributor' } });
+    // Taking a user's global role away leaves it its bindings only.
+    const put = await app.inject({ method: 'PUT', url: '/api/v1/role-bindings/global', headers: as('owner'), payload: { user: 'erin-scoped', role: null } });
+    expect(put.json()).toEqual({ subject: 'user:erin-scoped', role: null });
+  });
+
+  it('writes a token\'s last use at most once a minute', async () => {
+    const spy = vi.spyOn(store, 'touchApiToken');
+    try {
+      const u = await addUser(store, system, { username: 'touchy', role: 'reader', password: PASSWORD });
+      const { token } = await createToken(store, system, { userId: u.id, name: 't', role: 'reader' });
+      for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect((await store.listApiTokens({ userId: u.id }))[0].lastUsedAt).not.toBeNull();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,6 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { connectorRolesOf } from '../app/access.js';
+import type { KeyedLock } from '../app/jobs.js';
 import { toolVersion } from '../app/content.js';
+import type { ImageScans } from '../app/image-scans.js';
 import type { SecretBox } from '../app/secrets.js';
+import type { OffboardingEnv } from '../app/offboarding.js';
+import type { ServerAudit } from '../app/server-audit.js';
 import { authenticate } from '../app/users.js';
 import { PalisadeError } from '../model/errors.js';
 import type { Store } from '../storage/store.js';
@@ -43,6 +48,14 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Seals connector credentials (src/app/secrets.ts). */
   secrets?: SecretBox;
+  /** Offboarding's data directory, schedulers and periods (src/app/offboarding.ts). */
+  offboarding?: Omit<OffboardingEnv, 'store' | 'secrets'>;
+  /** Receives audit events posted by kube-apiserver (src/app/server-audit.ts). */
+  audit?: ServerAudit;
+  /** Image vulnerability scanning (src/app/image-scans.ts): registry syncs and the scans of running images. */
+  images?: ImageScans;
+  /** The scheduler's per-connector lock, which on-demand syncs take too (src/app/jobs.ts). */
+  syncLocks?: KeyedLock;
 }
 
 /** Builds the HTTP server: one plugin per resource, the OpenAPI document of their schemas, metrics. */
@@ -57,8 +70,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
       return authenticate(opts.store, { bearer, session: bearer ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE) }, request.ip);
     },
+    connectorRoles: (actor) => connectorRolesOf(opts.store, actor),
   };
-  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets };
+  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets, offboarding: opts.offboarding, audit: opts.audit, images: opts.images, syncLocks: opts.syncLocks };
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.error, message: error.message });

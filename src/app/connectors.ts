@@ -1,5 +1,6 @@
 import { ClusterConnector, type ClusterAccess, type ClusterFeature, type ClusterScope, type PreflightResult } from '../inputs/cluster/index.js';
 import { ALL_CHECKS } from '../misconfig/checks/index.js';
+import { PalisadeError } from '../model/errors.js';
 import type { K8sObject, Resource } from '../model/resource.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/severity.js';
 import type { AssetRelationRow, AssetRow, ConnectorRow, ExemptionRow, FindingRow, Store } from '../storage/store.js';
@@ -80,6 +81,14 @@ export function lastSyncOf(c: Pick<ConnectorRow, 'config'>): LastSync | null {
   const success = ok ? l.at : l.lastSuccessAt;
   if (typeof success === 'string') out.lastSuccessAt = success;
   return out;
+}
+
+/**
+ * Whether the connector's monitoring was stopped for good (offboarding): no scheduler, in this process or
+ * another sharing the store, and none after a restart, syncs or watches it again, and no sync stores data for it.
+ */
+export async function monitoringStopped(store: Store, connectorId: string): Promise<boolean> {
+  return Boolean((await store.getOffboarding(connectorId))?.monitoringStoppedAt);
 }
 
 /**
@@ -256,6 +265,8 @@ export function inventoryOf(connectorId: string, cluster: { context: string; ser
       const info = (r.object.status as Spec | undefined)?.nodeInfo as Spec | undefined;
       if (info) attrs.kubeletVersion = info.kubeletVersion ?? null;
     }
+    // LoadBalancer and NodePort Services reach outside the cluster: the vulnerability views rank what they expose first.
+    if (r.kind === 'Service') attrs.serviceType = ((r.object as K8sObject & { spec?: Spec }).spec?.type as string | undefined) ?? 'ClusterIP';
   }
 
   // Service exposes workload (and bare pods): its selector matches the pod template's labels, in its namespace.
@@ -344,6 +355,8 @@ export async function syncConnector(store: Store, box: SecretBox, actor: Actor, 
   const inventory = inventoryOf(c.id, { context: snapshot.context, server: snapshot.server }, snapshot.resources);
   const resourceAsset = new Map(snapshot.resources.map((r) => [r.id, `${assetType(r.kind)}\u0000${assetKey(r.kind, r.name, r.namespace)}`]));
   return store.transaction(async (tx) => {
+    // A sync that began before the connector's monitoring was stopped (offboarding) stores nothing.
+    if (await monitoringStopped(tx, c.id)) throw new PalisadeError('E_USAGE', `connector ${c.name} is being offboarded: it is no longer synced`);
     const rows = await tx.upsertAssets(inventory.assets, at);
     const ids = new Map(rows.map((a) => [`${a.type}\u0000${a.key}`, a.id]));
     const relations: AssetRelationRow[] = inventory.relations.map((r) => ({ fromAsset: ids.get(r.from)!, toAsset: ids.get(r.to)!, kind: r.kind }));
@@ -399,9 +412,9 @@ export function recommendationOf(checkId: string, severity: Severity): Omit<Reco
 }
 
 /** Findings grouped by check across assets, most severe first, then most assets affected. */
-export async function listRecommendations(store: Store, q: { connectorId?: string; severity?: Severity } = {}): Promise<Recommendation[]> {
+export async function listRecommendations(store: Store, q: { connectorId?: string; connectorIds?: readonly string[]; severity?: Severity } = {}): Promise<Recommendation[]> {
   const byCheck = new Map<string, Recommendation>();
-  for (const s of await store.summarizeFindings({ connectorId: q.connectorId })) {
+  for (const s of await store.summarizeFindings({ connectorId: q.connectorId, connectorIds: q.connectorIds })) {
     const sev = asSeverity(s.severity);
     const cur = byCheck.get(s.checkId);
     if (!cur) {

@@ -118,3 +118,38 @@ export class InProcessQueue implements JobQueue {
     }
   }
 }
+
+/**
+ * Mutual exclusion by key: `run(key, fn)` waits until no other `fn` of the same key runs. The scheduler's
+ * syncs and the on-demand syncs of the API take the same lock (`connector:<id>`), so one connector is never
+ * read twice at once.
+ */
+export interface KeyedLock {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** A {@link KeyedLock} of this process (SQLite: the only process). Waiters run in arrival order. */
+export class InProcessLock implements KeyedLock {
+  private readonly tails = new Map<string, { tail: Promise<void>; count: number }>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const entry = this.tails.get(key) ?? { tail: Promise.resolve(), count: 0 };
+    const before = entry.tail;
+    let release!: () => void;
+    entry.tail = new Promise<void>((r) => (release = r));
+    entry.count++;
+    this.tails.set(key, entry);
+    try {
+      await before;
+      return await fn();
+    } finally {
+      release();
+      if (--entry.count === 0) this.tails.delete(key);
+    }
+  }
+
+  /** How many holders and waiters the key has (tests, diagnostics). */
+  queued(key: string): number {
+    return this.tails.get(key)?.count ?? 0;
+  }
+}

@@ -1,7 +1,7 @@
 import { ClusterConnector, ClusterMirror, type ClusterScope } from '../inputs/cluster/index.js';
 import type { Store } from '../storage/store.js';
-import { recordSyncFailure, storedAccess, syncConnector, type SyncResult } from './connectors.js';
-import type { JobQueue } from './jobs.js';
+import { monitoringStopped, recordSyncFailure, storedAccess, syncConnector, type SyncResult } from './connectors.js';
+import type { JobQueue, KeyedLock } from './jobs.js';
 import type { SecretBox } from './secrets.js';
 import type { Actor } from './users.js';
 
@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   store: Store;
   secrets: SecretBox;
   queue: JobQueue;
+  /** Taken around each sync (`connector:<id>`); the API's on-demand syncs take the same one. */
+  locks?: KeyedLock;
   /** Time between two syncs of a connector (default 15 minutes). */
   intervalMs?: number;
   /** Up to this much is added at random to each connector's delay, so connectors do not sync in step (default a tenth of the interval, at most 1 minute). */
@@ -52,6 +54,14 @@ interface ConnectorState {
 
 const ACTOR: Actor = { name: 'system', role: 'owner' };
 
+/** What runs or waits for one connector in a scheduler. */
+export interface ConnectorActivity {
+  /** The scheduler keeps state for it: a timer, a retry or a watch may fire. */
+  scheduled: boolean;
+  running: boolean;
+  watching: boolean;
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -70,6 +80,8 @@ export class SyncScheduler {
   private readonly retryBaseMs: number;
   private stopped = true;
   private discovery?: NodeJS.Timeout;
+  /** Connectors stopped for good in this process: never queued again. */
+  private readonly retired = new Set<string>();
   private readonly listeners = new Set<(id: string, r: { ok: true; result: SyncResult } | { ok: false; error: string }) => void>();
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -90,8 +102,11 @@ export class SyncScheduler {
   private async discover(): Promise<void> {
     if (this.stopped) return;
     try {
+      const stopped = new Set((await this.opts.store.listOffboardings()).filter((o) => o.monitoringStoppedAt).map((o) => o.connectorId));
+      // Stopped by another process (offboarding through another replica): let go of its timers and watch.
+      for (const id of stopped) if (!this.retired.has(id) || this.states.has(id)) await this.stopConnector(id);
       for (const c of await this.opts.store.listConnectors()) {
-        if (c.kind === 'cluster' && !this.states.has(c.id)) {
+        if (c.kind === 'cluster' && !this.states.has(c.id) && !stopped.has(c.id) && !this.retired.has(c.id)) {
           this.state(c.id);
           await this.enqueue(c.id, 'start');
         }
@@ -124,6 +139,27 @@ export class SyncScheduler {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Stops monitoring one connector for good (offboarding): its timers and watch go, a sync running now is
+   * waited for, and it is never queued again by this scheduler. Other processes and restarts learn it from
+   * the store ({@link monitoringStopped}), which the caller sets first.
+   */
+  async stopConnector(id: string): Promise<void> {
+    this.retired.add(id);
+    const s = this.states.get(id);
+    if (!s) return;
+    clearTimeout(s.timer);
+    clearTimeout(s.debounce);
+    while (s.running || s.mirrorStarting) await new Promise((r) => setTimeout(r, 10));
+    this.forget(id);
+  }
+
+  /** What runs, waits or watches for the connector in this scheduler. */
+  activity(id: string): ConnectorActivity {
+    const s = this.states.get(id);
+    return { scheduled: s !== undefined && !this.stopped, running: s?.running === true, watching: s?.live === true || s?.mirror !== undefined };
+  }
+
   /** Whether the watches on the connector's cluster are established. */
   watching(id: string): boolean {
     return this.states.get(id)?.live === true;
@@ -136,12 +172,12 @@ export class SyncScheduler {
   }
 
   private async enqueue(connectorId: string, reason: SyncJob['reason']): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.retired.has(connectorId)) return;
     await this.opts.queue.enqueue<SyncJob>(SYNC_JOB, { connectorId, reason }, { singletonKey: `connector:${connectorId}`, retryLimit: 0 });
   }
 
   private later(id: string, delayMs: number, reason: SyncJob['reason']): void {
-    if (this.stopped) return;
+    if (this.stopped || this.retired.has(id)) return;
     const s = this.state(id);
     clearTimeout(s.timer);
     s.timer = setTimeout(() => void this.enqueue(id, reason), delayMs);
@@ -154,7 +190,7 @@ export class SyncScheduler {
 
   /** The job handler: one sync, its outcome recorded, the next one scheduled. Never throws (the retry is ours). */
   private async run({ connectorId: id, reason }: SyncJob): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.retired.has(id)) return;
     const s = this.state(id);
     if (s.running) {
       s.again = reason;
@@ -162,13 +198,14 @@ export class SyncScheduler {
     }
     s.running = true;
     const c = await this.opts.store.getConnector(id).catch(() => undefined);
-    if (!c || c.kind !== 'cluster') {
+    if (!c || c.kind !== 'cluster' || (await monitoringStopped(this.opts.store, id).catch(() => false))) {
       s.running = false;
       this.forget(id);
       return;
     }
     try {
-      const result = await syncConnector(this.opts.store, this.opts.secrets, ACTOR, c);
+      const sync = () => syncConnector(this.opts.store, this.opts.secrets, ACTOR, c);
+      const result = await (this.opts.locks ? this.opts.locks.run(`connector:${id}`, sync) : sync());
       s.failures = 0;
       this.later(id, this.intervalMs + this.jitter(), 'interval');
       for (const l of this.listeners) l(id, { ok: true, result });
@@ -197,10 +234,10 @@ export class SyncScheduler {
     s.mirrorStarting = true;
     try {
       const c = await this.opts.store.getConnector(id);
-      if (!c || this.stopped) return;
+      if (!c || this.stopped || this.retired.has(id)) return;
       const connector = ClusterConnector.open(storedAccess(this.opts.secrets, c), (c.config.scope ?? {}) as ClusterScope);
       const mirror = new ClusterMirror(connector, await connector.snapshot());
-      if (this.stopped) return;
+      if (this.stopped || this.retired.has(id)) return;
       s.mirror = mirror;
       await mirror.start({
         retryDelayMs: this.opts.watchRetryMs,
@@ -211,7 +248,7 @@ export class SyncScheduler {
           s.debounce.unref?.();
         },
       });
-      if (this.stopped) mirror.stop();
+      if (this.stopped || this.retired.has(id)) mirror.stop();
       else s.live = true;
     } catch (e) {
       // The next sync that works starts the watch again.

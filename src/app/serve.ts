@@ -1,9 +1,10 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { openPostgresStore } from '../storage/postgres/index.js';
+import { openPostgresStore, PostgresLock } from '../storage/postgres/index.js';
+import { PalisadeError } from '../model/errors.js';
 import { openSqliteStore, sqliteFileIn } from '../storage/sqlite/index.js';
 import type { Store } from '../storage/store.js';
-import { InProcessQueue } from './jobs.js';
+import { InProcessLock, InProcessQueue, type JobQueue, type KeyedLock } from './jobs.js';
 import { SyncScheduler, type SchedulerOptions } from './scheduler.js';
 import { loadSecretKey, secretBox, type SecretBox } from './secrets.js';
 import { bootstrapOwner } from './users.js';
@@ -44,6 +45,8 @@ export interface PreparedServer {
   dataDir: string;
   /** Set on the very first start: print it once, it is not stored anywhere in plain text. */
   createdOwner?: { username: string; password?: string };
+  /** The per-connector sync lock shared by the scheduler and on-demand syncs: across processes on PostgreSQL. */
+  syncLocks: KeyedLock & { close?(): Promise<void> };
 }
 
 /** Opens and migrates the store, loads (or creates) the secret key and creates the first Owner when needed. */
@@ -55,7 +58,8 @@ export async function prepareServer(opts: { dataDir?: string; env?: NodeJS.Proce
   try {
     await store.migrate();
     const createdOwner = await bootstrapOwner(store, env);
-    return { store, secrets, dataDir, createdOwner };
+    const syncLocks = env.DATABASE_URL ? new PostgresLock(env.DATABASE_URL) : new InProcessLock();
+    return { store, secrets, dataDir, createdOwner, syncLocks };
   } catch (e) {
     await store.close();
     throw e;
@@ -81,13 +85,37 @@ export interface RunningAssessment {
   stop(): Promise<void>;
 }
 
+/** Where background jobs run: in this process, or in pg-boss on PostgreSQL (shared by every process). */
+export type QueueKind = 'in-process' | 'pg-boss';
+
+/** `--queue`, else pg-boss when DATABASE_URL is set, else in process. pg-boss needs DATABASE_URL. */
+export function queueKindOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): QueueKind {
+  const kind = flag ?? (env.DATABASE_URL ? 'pg-boss' : 'in-process');
+  if (kind !== 'in-process' && kind !== 'pg-boss') throw new PalisadeError('E_USAGE', `--queue: "${kind}" is not in-process or pg-boss`);
+  if (kind === 'pg-boss' && !env.DATABASE_URL) throw new PalisadeError('E_USAGE', '--queue pg-boss needs PostgreSQL: set DATABASE_URL');
+  return kind;
+}
+
+/** Opens the job queue of {@link queueKindOf}; pg-boss is loaded only when used. */
+export async function openJobQueue(kind: QueueKind, env: NodeJS.ProcessEnv, log?: SchedulerOptions['log']): Promise<JobQueue> {
+  const onError = (job: { id: string; name: string }, e: unknown) => log?.('warn', `job ${job.name} ${job.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+  if (kind === 'in-process') return new InProcessQueue(2, onError);
+  const { PgBossQueue } = await import('./jobs-pgboss.js');
+  return new PgBossQueue({ connectionString: env.DATABASE_URL!, onError });
+}
+
 /**
- * Starts continuous assessment on a prepared server: an in-process job queue (the single-process server's)
- * and the {@link SyncScheduler} syncing every cluster connector now and on its interval.
+ * Starts continuous assessment on a prepared server: the job queue (in process, or pg-boss shared with the
+ * other processes on PostgreSQL) and the {@link SyncScheduler} syncing every cluster connector now and on
+ * its interval, under the server's per-connector lock.
  */
-export async function startAssessment(server: Pick<PreparedServer, 'store' | 'secrets'>, opts: Omit<SchedulerOptions, 'store' | 'secrets' | 'queue'> = {}): Promise<RunningAssessment> {
-  const queue = new InProcessQueue(2, (job, e) => opts.log?.('warn', `job ${job.name} ${job.id} failed: ${e instanceof Error ? e.message : String(e)}`));
-  const scheduler = new SyncScheduler({ ...opts, store: server.store, secrets: server.secrets, queue });
+export async function startAssessment(
+  server: Pick<PreparedServer, 'store' | 'secrets'> & Partial<Pick<PreparedServer, 'syncLocks'>>,
+  opts: Omit<SchedulerOptions, 'store' | 'secrets' | 'queue' | 'locks'> & { queue?: QueueKind; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningAssessment> {
+  const { queue: kind, env = process.env, ...schedulerOpts } = opts;
+  const queue = await openJobQueue(kind ?? 'in-process', env, opts.log);
+  const scheduler = new SyncScheduler({ ...schedulerOpts, store: server.store, secrets: server.secrets, queue, locks: server.syncLocks });
   await queue.start();
   await scheduler.start();
   return {

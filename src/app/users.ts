@@ -14,6 +14,13 @@ export interface Actor {
   userId?: string;
   /** Remote address of an HTTP request. */
   source?: string;
+  /** The API token authenticating, when one does. */
+  tokenId?: string;
+  /**
+   * False when the user or token holds no role globally and acts only through its role bindings on single
+   * connectors (src/app/access.ts); `role` is then the lowest, so a check of `role` alone never lets it further.
+   */
+  globalAccess?: boolean;
 }
 
 function scryptAsync(password: string, salt: Buffer, p: { N: number; r: number; p: number; keylen: number }): Promise<Buffer> {
@@ -55,7 +62,7 @@ const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/i;
 export type PublicUser = Omit<UserRow, 'passwordHash'>;
 
 export function publicUser(u: UserRow): PublicUser {
-  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt };
+  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt, globalAccess: u.globalAccess };
 }
 
 /** A token as lists show it: never the hash. */
@@ -84,7 +91,8 @@ export async function removeUser(store: Store, actor: Actor, username: string): 
   return store.transaction(async (tx) => {
     const u = await tx.getUserByName(username);
     if (!u) return false;
-    if (u.role === 'owner' && (await tx.listUsers()).filter((x) => x.role === 'owner').length === 1) {
+    // Only global Owners count: an Owner role held through connector bindings alone manages no users.
+    if (u.role === 'owner' && u.globalAccess && (await tx.listUsers()).filter((x) => x.role === 'owner' && x.globalAccess).length === 1) {
       throw new PalisadeError('E_USAGE', `"${username}" is the last Owner; add another Owner first`);
     }
     await tx.deleteUser(u.id);
@@ -140,6 +148,9 @@ export async function revokeToken(store: Store, actor: Actor, idOrPrefix: string
   });
 }
 
+/** A token's `last_used_at` is written at most this often (reads must not write on every request). */
+export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
 /** How long a login session lasts. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
@@ -174,17 +185,20 @@ export async function authenticate(store: Store, cred: { session?: string; beare
     if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= now)) return undefined;
     const u = await store.getUser(t.userId);
     if (!u) return undefined;
-    await store.touchApiToken(t.id, now);
+    // At most one write a minute per token, so read traffic does not write on every request.
+    const since = new Date(Date.parse(now) - TOKEN_TOUCH_INTERVAL_MS).toISOString();
+    if (!t.lastUsedAt || t.lastUsedAt < since) await store.touchApiToken(t.id, now, since);
     // A token never exceeds its user's current role: demoting a user demotes their tokens.
     const role = roleAtLeast(u.role, t.role) ? t.role : u.role;
-    return { name: `token:${t.prefix}`, role, userId: u.id, source };
+    const globalAccess = u.globalAccess && t.globalAccess;
+    return { name: `token:${t.prefix}`, role: globalAccess ? role : 'reader', userId: u.id, source, tokenId: t.id, ...(globalAccess ? {} : { globalAccess }) };
   }
   if (cred.session) {
     const s = await store.getSession(sha256(cred.session));
     if (!s || s.expiresAt <= now) return undefined;
     const u = await store.getUser(s.userId);
     if (!u) return undefined;
-    return { name: `user:${u.username}`, role: u.role, userId: u.id, source };
+    return { name: `user:${u.username}`, role: u.globalAccess ? u.role : 'reader', userId: u.id, source, ...(u.globalAccess ? {} : { globalAccess: false }) };
   }
   return undefined;
 }

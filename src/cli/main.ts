@@ -4,10 +4,14 @@ import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand } from './commands/checks.js';
 import { clusterCommand, scanClusterCommand } from './commands/cluster.js';
+import { connectCommand } from './commands/connect.js';
 import { dbCommand, type DbDeps } from './commands/db.js';
 import { docsCommand } from './commands/docs.js';
 import { fixCommand } from './commands/fix.js';
+import { inventoryCommand } from './commands/inventory.js';
+import { offboardCommand } from './commands/offboard.js';
 import { sbomCommand } from './commands/sbom.js';
+import { recommendationsCommand } from './commands/recommendations.js';
 import { rulesCommand } from './commands/rules.js';
 import { simulateCommand } from './commands/simulate.js';
 import { scanCommand } from './commands/scan.js';
@@ -27,7 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, deps: Scan
     // Each command parses its own options, so `scan image -o cyclonedx` reaches the subcommand untouched.
     .enablePositionalOptions();
   // `scan cluster` is added here: it reuses scan.ts's renderers, so scan.ts cannot import it.
-  for (const cmd of [scanCommand(io, setExit, deps).addCommand(scanClusterCommand(io, setExit)), clusterCommand(io, setExit), sbomCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), auditCommand(io, setExit), alertsCommand(io, setExit), rulesCommand(io, setExit), simulateCommand(io, setExit), dbCommand(io, setExit, deps), docsCommand(io, setExit), serveCommand(io, setExit), usersCommand(io, setExit), tokensCommand(io, setExit)]) {
+  for (const cmd of [scanCommand(io, setExit, deps).addCommand(scanClusterCommand(io, setExit)), clusterCommand(io, setExit), sbomCommand(io, setExit), fixCommand(io, setExit), checksCommand(io, setExit), auditCommand(io, setExit), alertsCommand(io, setExit), rulesCommand(io, setExit), simulateCommand(io, setExit), dbCommand(io, setExit, deps), docsCommand(io, setExit), serveCommand(io, setExit), usersCommand(io, setExit), tokensCommand(io, setExit), offboardCommand(io, setExit), connectCommand(io, setExit), inventoryCommand(io, setExit), recommendationsCommand(io, setExit)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

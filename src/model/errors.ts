@@ -47,7 +47,9 @@ export type ErrorCode =
   /** Cluster inputs: the API server refused a request (401 or 403); `palisade cluster preflight` says what to grant. */
   | 'E_CLUSTER_FORBIDDEN'
   /** Cluster inputs: the API server could not be reached or answered with an error. */
-  | 'E_CLUSTER_API';
+  | 'E_CLUSTER_API'
+  /** CLI client: a Palisade server that cannot be reached, refused the request or answered with an error. */
+  | 'E_SERVER_API';
 
 /** Where an input problem was found. Lines and columns are 1-based. */
 export interface SourcePosition {

@@ -30,6 +30,7 @@ export function assetRoutes(ctx: ApiContext) {
       summary: 'List assets, filtered and paged',
       tag: 'inventory',
       access: 'reader',
+      connector: { from: 'query.connector', list: true },
       query: z.object({
         type: z.string().optional(),
         connector: z.string().optional().describe('Connector id'),
@@ -39,7 +40,7 @@ export function assetRoutes(ctx: ApiContext) {
         cursor: z.string().optional().describe('`next` of the previous page'),
       }),
       responses: { 200: z.object({ items: z.array(AssetOut), next: z.string().optional() }), 400: ErrorBody, 401: ErrorBody },
-      handler: async ({ query }) => ctx.store.listAssets({ type: query.type, connectorId: query.connector, namespace: query.namespace, q: query.q, limit: query.limit, cursor: query.cursor }),
+      handler: async ({ query, connectors }) => ctx.store.listAssets({ type: query.type, connectorId: query.connector, connectorIds: connectors, namespace: query.namespace, q: query.q, limit: query.limit, cursor: query.cursor }),
     }),
     route({
       method: 'GET',
@@ -48,6 +49,7 @@ export function assetRoutes(ctx: ApiContext) {
       tag: 'inventory',
       access: 'reader',
       params: z.object({ id: z.string() }),
+      connector: { from: async ({ params }) => (await ctx.store.getAsset(params.id))?.connectorId },
       responses: {
         200: AssetOut.extend({
           relations: z.array(RelationOut),

@@ -31,6 +31,7 @@ export function authRoutes(ctx: ApiContext) {
       summary: 'End the current session',
       tag: 'auth',
       access: 'reader',
+      self: true,
       responses: { 204: null, 401: ErrorBody },
       handler: async ({ request, reply, actor }) => {
         const session = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -45,6 +46,7 @@ export function authRoutes(ctx: ApiContext) {
       summary: 'The authenticated user or token and its role',
       tag: 'auth',
       access: 'reader',
+      self: true,
       responses: { 200: Me, 401: ErrorBody },
       handler: async ({ actor }) => ({ actor: actor.name, role: actor.role }),
     }),

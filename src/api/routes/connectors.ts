@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { connectorView, onboardCluster, preflightConnector, recordSyncFailure, removeConnector, syncConnector } from '../../app/connectors.js';
+import { connectorView, monitoringStopped, onboardCluster, preflightConnector, recordSyncFailure, removeConnector, syncConnector } from '../../app/connectors.js';
+import { onboardRegistry, preflightRegistry, syncRegistry } from '../../app/registry-connector.js';
 import type { SecretBox } from '../../app/secrets.js';
 import { PalisadeError } from '../../model/errors.js';
 import type { ConnectorRow } from '../../storage/store.js';
-import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
+import { ErrorBody, HttpError, route, syncLocked, type ApiContext } from '../route.js';
 
 const ConnectorOut = z
   .object({
@@ -48,7 +49,54 @@ const Scope = z.object({
   features: z.array(z.enum(['secrets-metadata', 'configmap-data', 'secret-data'])).optional(),
 });
 
-const NewConnector = z
+const Patterns = z.object({
+  include: z.array(z.string().min(1).max(300)).max(200).optional().describe('Globs (`team/*`, `**`, `v1.*`); none: everything'),
+  exclude: z.array(z.string().min(1).max(300)).max(200).optional(),
+});
+
+const NewRegistry = z
+  .object({
+    kind: z.literal('registry'),
+    name: z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore'),
+    url: z.string().min(1).max(500).describe('`https://registry.example.com`, or `http://host:port` with plainHttp: true'),
+    auth: z
+      .union([z.object({ username: z.string().min(1).max(500), password: z.string().min(1).max(8192) }), z.object({ token: z.string().min(1).max(16384).describe('Sent as `Authorization: Bearer`') })])
+      .optional()
+      .describe('User and password (or robot account and secret), or a static token; stored encrypted, never returned'),
+    ca: z.string().min(1).max(64 * 1024).optional().describe('PEM of a private certificate authority'),
+    plainHttp: z.boolean().optional().describe('Allow an http:// url'),
+    repositories: Patterns.optional(),
+    tags: Patterns.optional(),
+    rescanInterval: z.string().max(20).optional().describe('Time between scheduled syncs and rescans (default `24h`)'),
+    maxTagsPerRepository: z.number().int().min(1).max(100_000).optional(),
+  })
+  .meta({ id: 'NewRegistryConnector' });
+
+const RegistryPreflightOut = z
+  .object({
+    ok: z.boolean(),
+    registry: z.string(),
+    checks: z.array(z.object({ name: z.enum(['catalog', 'tags', 'pull']), ok: z.boolean(), skipped: z.boolean().optional(), detail: z.string(), fix: z.string().optional().describe('What to do') })),
+    repositories: z.number().int(),
+    sample: z.string().optional(),
+  })
+  .meta({ id: 'RegistryPreflight' });
+
+const RegistryRefused = z.object({ error: z.literal('registry_preflight_failed'), message: z.string(), preflight: RegistryPreflightOut }).meta({ id: 'RegistryOnboardingRefused' });
+
+const RegistrySyncOut = z
+  .object({
+    connectorId: z.string(),
+    at: z.string(),
+    repositories: z.number().int(),
+    tags: z.number().int(),
+    images: z.number().int(),
+    queued: z.number().int().describe('Images queued for a vulnerability scan'),
+    errors: z.array(z.object({ repository: z.string(), message: z.string() })),
+  })
+  .meta({ id: 'RegistrySyncResult' });
+
+const NewCluster = z
   .object({
     kind: z.literal('cluster'),
     name: z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore'),
@@ -58,6 +106,8 @@ const NewConnector = z
     scope: Scope.optional(),
   })
   .refine((b) => Boolean(b.kubeconfig) !== (b.inCluster === true), { message: 'give either kubeconfig or inCluster: true' });
+
+const NewConnector = z.discriminatedUnion('kind', [NewCluster, NewRegistry]);
 
 const SyncOut = z
   .object({
@@ -110,8 +160,9 @@ export function connectorRoutes(ctx: ApiContext) {
       summary: 'List connectors',
       tag: 'connectors',
       access: 'reader',
+      connector: { from: () => null, list: true },
       responses: { 200: z.object({ items: z.array(ConnectorOut) }), 401: ErrorBody },
-      handler: async () => ({ items: (await ctx.store.listConnectors()).map(connectorView) }),
+      handler: async ({ connectors }) => ({ items: (await ctx.store.listConnectors()).filter((c) => !connectors || connectors.includes(c.id)).map(connectorView) }),
     }),
     route({
       method: 'GET',
@@ -120,21 +171,29 @@ export function connectorRoutes(ctx: ApiContext) {
       tag: 'connectors',
       access: 'reader',
       params: IdParams,
+      connector: { from: 'params.id' },
       responses: { 200: ConnectorOut, 401: ErrorBody, 404: ErrorBody },
       handler: async ({ params }) => connectorView(await found(ctx, params.id)),
     }),
     route({
       method: 'POST',
       url: '/api/v1/connectors',
-      summary: 'Onboard a cluster: the permission preflight runs first, and a connector missing a required permission is not saved unless force=true',
+      summary: 'Onboard a cluster or a registry: the preflight runs first; a cluster missing a required permission is not saved unless force=true, a registry failing its catalog or pull check is not saved',
       tag: 'connectors',
-      access: 'contributor',
+      access: 'owner',
       query: z.object({ force: z.enum(['true', 'false']).optional().describe('Save even when the preflight finds missing permissions') }),
       body: NewConnector,
-      responses: { 201: z.object({ connector: ConnectorOut, preflight: Preflight }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: Refused, 502: ErrorBody },
+      responses: { 201: z.object({ connector: ConnectorOut, preflight: z.union([Preflight, RegistryPreflightOut]) }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: z.union([Refused, RegistryRefused]), 502: ErrorBody },
       handler: async ({ body, query, actor, reply }) => {
         const box = boxOf(ctx);
         if ((await ctx.store.listConnectors()).some((c) => c.name === body.name)) throw new HttpError(409, 'conflict', `a connector named "${body.name}" already exists`);
+        if (body.kind === 'registry') {
+          const r = await onboardRegistry(ctx.store, box, actor, body);
+          if (r.saved) return { connector: r.connector, preflight: r.preflight };
+          reply.code(422);
+          const failed = r.preflight.checks.filter((c) => !c.ok);
+          return { error: 'registry_preflight_failed' as const, message: `the registry preflight failed: ${failed.map((c) => `${c.name}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`).join('; ')}`, preflight: r.preflight };
+        }
         const r = await clusterCall(() => onboardCluster(ctx.store, box, actor, body, { force: query.force === 'true' }));
         if (!r.saved) {
           reply.code(422);
@@ -153,7 +212,7 @@ export function connectorRoutes(ctx: ApiContext) {
       url: '/api/v1/connectors/:id',
       summary: 'Delete a connector with its inventory and findings',
       tag: 'connectors',
-      access: 'contributor',
+      access: 'owner',
       params: IdParams,
       responses: { 204: null, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       handler: async ({ params, actor, reply }) => {
@@ -168,26 +227,43 @@ export function connectorRoutes(ctx: ApiContext) {
       tag: 'connectors',
       access: 'contributor',
       params: IdParams,
-      responses: { 200: Preflight, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 502: ErrorBody },
+      connector: { from: 'params.id' },
+      responses: { 200: z.union([Preflight, RegistryPreflightOut]), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 502: ErrorBody },
       handler: async ({ params, actor }) => {
         const c = await found(ctx, params.id);
+        if (c.kind === 'registry') return preflightRegistry(ctx.store, boxOf(ctx), actor, c);
         return toPreflight(await clusterCall(() => preflightConnector(ctx.store, boxOf(ctx), actor, c)));
       },
     }),
     route({
       method: 'POST',
       url: '/api/v1/connectors/:id/sync',
-      summary: 'Read the cluster now: inventory, posture assessment, findings and secure score',
+      summary: 'Read the cluster now (inventory, posture assessment, findings, secure score; its running images are queued for a scan), or the registry (catalog, tags; new images queued for a scan)',
       tag: 'connectors',
       access: 'contributor',
       params: IdParams,
-      responses: { 200: SyncOut, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 502: ErrorBody },
+      connector: { from: 'params.id' },
+      responses: { 200: z.union([SyncOut, RegistrySyncOut]), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       handler: async ({ params, actor }) => {
         const c = await found(ctx, params.id);
+        if (await monitoringStopped(ctx.store, c.id)) throw new HttpError(409, 'offboarded', `connector ${c.name} is offboarded: it is no longer synced (GET /api/v1/connectors/${c.id}/offboarding)`);
         const box = boxOf(ctx);
+        if (c.kind === 'registry') {
+          const images = ctx.images;
+          if (!images) throw new HttpError(503, 'no_image_scanning', 'image scanning is not running on this server, so a registry cannot be synced');
+          try {
+            return await syncRegistry(ctx.store, box, actor, c, (ref, aliases) => images.enqueue(ref, { aliases }));
+          } catch (e) {
+            await recordSyncFailure(ctx.store, c.id, e instanceof Error ? e.message : String(e));
+            throw new HttpError(502, 'registry_unreachable', e instanceof Error ? e.message : String(e));
+          }
+        }
         return clusterCall(async () => {
           try {
-            return await syncConnector(ctx.store, box, actor, c);
+            // The scheduler's lock: an on-demand and a scheduled sync of one connector never run at once.
+            const result = await syncLocked(ctx, c.id, () => syncConnector(ctx.store, box, actor, c));
+            await ctx.images?.queueRunningImages(c.id);
+            return result;
           } catch (e) {
             await recordSyncFailure(ctx.store, c.id, e instanceof Error ? e.message : String(e));
             throw e;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectorOfScope } from '../../app/access.js';
 import { addExemption, removeExemption } from '../../app/exemptions.js';
 import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
 
@@ -32,9 +33,16 @@ export function exemptionRoutes(ctx: ApiContext) {
       summary: 'List exemptions',
       tag: 'exemptions',
       access: 'reader',
+      connector: { from: async ({ query }) => (query.scope ? connectorOfScope(ctx.store, query.scope) : null), list: true },
       query: z.object({ scope: z.string().optional(), active: z.enum(['true', 'false']).optional().describe('Only those not expired') }),
       responses: { 200: z.object({ items: z.array(ExemptionOut) }), 401: ErrorBody },
-      handler: async ({ query }) => ({ items: await ctx.store.listExemptions({ scope: query.scope, activeAt: query.active === 'true' ? new Date().toISOString() : undefined }) }),
+      handler: async ({ query, connectors }) => {
+        const items = await ctx.store.listExemptions({ scope: query.scope, activeAt: query.active === 'true' ? new Date().toISOString() : undefined });
+        if (!connectors) return { items };
+        // Roles on single connectors: those exemptions tied to one of them, and those that hold everywhere.
+        const keep = await Promise.all(items.map(async (e) => e.scope === '*' || connectors.includes((await connectorOfScope(ctx.store, e.scope)) ?? '')));
+        return { items: items.filter((_, i) => keep[i]) };
+      },
     }),
     route({
       method: 'POST',
@@ -42,6 +50,7 @@ export function exemptionRoutes(ctx: ApiContext) {
       summary: 'Add an exemption',
       tag: 'exemptions',
       access: 'contributor',
+      connector: { from: ({ body }) => connectorOfScope(ctx.store, body.scope) },
       body: NewExemption,
       responses: { 201: ExemptionOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       handler: async ({ body, actor }) => {
@@ -56,6 +65,12 @@ export function exemptionRoutes(ctx: ApiContext) {
       tag: 'exemptions',
       access: 'contributor',
       params: z.object({ id: z.string() }),
+      connector: {
+        from: async ({ params }) => {
+          const e = await ctx.store.getExemption(params.id);
+          return e && connectorOfScope(ctx.store, e.scope);
+        },
+      },
       responses: { 204: null, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       handler: async ({ params, actor, reply }) => {
         if (!(await removeExemption(ctx.store, actor, params.id))) throw new HttpError(404, 'not_found', `no exemption "${params.id}"`);

@@ -1,4 +1,8 @@
 import type { ApiContext, RouteSpec } from '../route.js';
+import { alertRoutes } from './alerts.js';
+import { auditIngestRoutes } from './audit-ingest.js';
+import { ingestTokenRoutes } from './ingest-tokens.js';
+import { suppressionRoutes } from './suppressions.js';
 import { assetRoutes } from './assets.js';
 import { auditLogRoutes } from './audit-log.js';
 import { authRoutes } from './auth.js';
@@ -6,9 +10,12 @@ import { connectorRoutes } from './connectors.js';
 import { exemptionRoutes } from './exemptions.js';
 import { healthRoutes } from './health.js';
 import { recommendationRoutes } from './recommendations.js';
+import { offboardingRoutes } from './offboarding.js';
+import { roleBindingRoutes } from './role-bindings.js';
 import { scoreRoutes } from './score.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
+import { vulnerabilityRoutes } from './vulnerabilities.js';
 
 /** Every resource's routes, one file each. A test checks this list against the folder. */
 export const RESOURCES: ReadonlyArray<{ file: string; routes: (ctx: ApiContext) => RouteSpec[] }> = [
@@ -22,4 +29,11 @@ export const RESOURCES: ReadonlyArray<{ file: string; routes: (ctx: ApiContext) 
   { file: 'connectors', routes: connectorRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'assets', routes: assetRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'recommendations', routes: recommendationRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'vulnerabilities', routes: vulnerabilityRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'audit-ingest', routes: auditIngestRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'ingest-tokens', routes: ingestTokenRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'alerts', routes: alertRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'suppressions', routes: suppressionRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'role-bindings', routes: roleBindingRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'offboarding', routes: offboardingRoutes as (ctx: ApiContext) => RouteSpec[] },
 ];

@@ -38,9 +38,10 @@ export function recommendationRoutes(ctx: ApiContext) {
       summary: 'Findings grouped by check, most severe first',
       tag: 'recommendations',
       access: 'reader',
+      connector: { from: 'query.connector', list: true },
       query: z.object({ connector: z.string().optional().describe('Connector id'), severity: z.enum(SEVERITIES).optional() }),
       responses: { 200: z.object({ items: z.array(RecommendationOut) }), 400: ErrorBody, 401: ErrorBody },
-      handler: async ({ query }) => ({ items: await listRecommendations(ctx.store, { connectorId: query.connector, severity: query.severity }) }),
+      handler: async ({ query, connectors }) => ({ items: await listRecommendations(ctx.store, { connectorId: query.connector, connectorIds: connectors, severity: query.severity }) }),
     }),
     route({
       method: 'GET',
@@ -49,12 +50,13 @@ export function recommendationRoutes(ctx: ApiContext) {
       tag: 'recommendations',
       access: 'reader',
       params: z.object({ checkId: z.string() }),
+      connector: { from: 'query.connector', list: true },
       query: z.object({ connector: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().optional() }),
       responses: { 200: RecommendationOut.extend({ affectedResources: z.array(Affected), next: z.string().optional() }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
-      handler: async ({ params, query }) => {
-        const summary = (await listRecommendations(ctx.store, { connectorId: query.connector })).find((r) => r.checkId === params.checkId);
+      handler: async ({ params, query, connectors }) => {
+        const summary = (await listRecommendations(ctx.store, { connectorId: query.connector, connectorIds: connectors })).find((r) => r.checkId === params.checkId);
         if (!summary) throw new HttpError(404, 'not_found', `no findings of check "${params.checkId}"`);
-        const page = await ctx.store.listFindings({ checkId: params.checkId, connectorId: query.connector, limit: query.limit, cursor: query.cursor });
+        const page = await ctx.store.listFindings({ checkId: params.checkId, connectorId: query.connector, connectorIds: connectors, limit: query.limit, cursor: query.cursor });
         const assets = new Map<string, AssetRow | undefined>();
         const affectedResources = [];
         for (const f of page.items) {

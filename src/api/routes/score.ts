@@ -12,6 +12,7 @@ export function scoreRoutes(ctx: ApiContext) {
       summary: 'Secure score now: overall and per connector (the latest point of each)',
       tag: 'score',
       access: 'reader',
+      connector: { from: () => null, list: true },
       responses: {
         200: z.object({
           overall: Point.nullable(),
@@ -19,13 +20,14 @@ export function scoreRoutes(ctx: ApiContext) {
         }),
         401: ErrorBody,
       },
-      handler: async () => {
+      handler: async ({ connectors: readable }) => {
         const latest = new Map((await ctx.store.latestScores()).map((p) => [p.scope, p]));
-        const connectors = (await ctx.store.listConnectors()).map((c) => {
+        const connectors = (await ctx.store.listConnectors()).filter((c) => !readable || readable.includes(c.id)).map((c) => {
           const p = latest.get(`connector:${c.id}`);
           return { connectorId: c.id, name: c.name, kind: c.kind, score: p?.score ?? null, at: p?.at ?? null };
         });
-        return { overall: latest.get('overall') ?? null, connectors };
+        // The overall score spans every connector: only for those who may read them all.
+        return { overall: readable ? null : (latest.get('overall') ?? null), connectors };
       },
     }),
     route({
@@ -34,6 +36,7 @@ export function scoreRoutes(ctx: ApiContext) {
       summary: 'Secure score time series, oldest first',
       tag: 'score',
       access: 'reader',
+      connector: { from: ({ query }) => (query.scope.startsWith('connector:') ? query.scope.slice('connector:'.length) : null) },
       query: z.object({
         scope: z.string().default('overall').describe('`overall`, `connector:<id>` or `cluster:<id>`'),
         since: z.iso.datetime({ offset: true }).optional(),

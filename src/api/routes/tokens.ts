@@ -27,6 +27,7 @@ export function tokenRoutes(ctx: ApiContext) {
       summary: 'List API tokens (your own; an Owner sees all)',
       tag: 'tokens',
       access: 'reader',
+      self: true,
       responses: { 200: z.object({ items: z.array(TokenOut) }), 401: ErrorBody },
       handler: async ({ actor }) => ({ items: (await ctx.store.listApiTokens(actor.role === 'owner' ? {} : { userId: actor.userId })).map(publicToken) }),
     }),
@@ -36,6 +37,7 @@ export function tokenRoutes(ctx: ApiContext) {
       summary: 'Create an API token for yourself; the token is in this answer only',
       tag: 'tokens',
       access: 'reader',
+      self: true,
       body: z.object({ name: z.string().min(1).max(100), role: RoleSchema.optional(), expiresAt: z.iso.datetime({ offset: true }).optional() }),
       responses: { 201: z.object({ token: z.string(), info: TokenOut }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       handler: async ({ body, actor }) => {
@@ -51,6 +53,7 @@ export function tokenRoutes(ctx: ApiContext) {
       summary: 'Revoke an API token (by id or prefix)',
       tag: 'tokens',
       access: 'reader',
+      self: true,
       params: z.object({ id: z.string() }),
       responses: { 204: null, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       handler: async ({ params, actor, reply }) => {

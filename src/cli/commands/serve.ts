@@ -11,6 +11,10 @@ interface ServeFlags {
   trustProxy?: boolean;
   syncInterval: string;
   watch: boolean;
+  config?: string;
+  queue?: string;
+  inactiveDays: string;
+  retentionDays: string;
 }
 
 /** What tests give `serve`: a promise whose settling stops the server (instead of SIGINT/SIGTERM), and where to report the address. */
@@ -32,6 +36,12 @@ export function syncInterval(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms < 10_000) throw new PalisadeError('E_USAGE', `--sync-interval: "${text}" is not a duration of at least 10s (e.g. 15m, 1h)`);
   return ms;
+}
+
+/** A whole number of days (offboarding periods). */
+function wholeDays(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new PalisadeError('E_USAGE', `${flag}: "${text}" is not a whole number of days`);
+  return Number(text);
 }
 
 function untilSignal(): Promise<string> {
@@ -57,15 +67,37 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
     .option('--trust-proxy', 'honour X-Forwarded-For/-Proto from a reverse proxy in front')
     .option('--sync-interval <duration>', 'how often every cluster connector is synced and assessed', '15m')
     .option('--no-watch', 'do not watch the clusters between syncs (by default a change is reassessed 10 s after it settles)')
+    .option('-c, --config <file>', 'config file for the audit webhook (default: ./palisade.yaml when present): threatRules.overrides and alerts.sinks')
+    .option('--queue <kind>', 'where background jobs run: in-process, or pg-boss (shared by every server on one PostgreSQL; the default with DATABASE_URL)')
+    .option('--inactive-days <n>', 'offboarding: days without data or heartbeat after which a connector counts as inactive', '30')
+    .option('--retention-days <n>', 'offboarding: days an offboarded connector\'s data is kept before it is purged', '30')
     .action(async (flags: ServeFlags) => {
       try {
         const port = servePort(flags.port, io.env);
         const intervalMs = syncInterval(flags.syncInterval);
+        const inactiveDays = wholeDays('--inactive-days', flags.inactiveDays);
+        const retentionDays = wholeDays('--retention-days', flags.retentionDays);
         // Loaded on use: the server and its cluster client are heavy imports that other commands do not need.
         const { buildApp, loggerOptions } = await import('../../api/server.js');
-        const { describeStoreLocation, prepareServer, startAssessment } = await import('../../app/serve.js');
+        const { describeStoreLocation, prepareServer, queueKindOf, startAssessment } = await import('../../app/serve.js');
+        const queue = queueKindOf(flags.queue, io.env);
         const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
-        const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy });
+        const { serverAuditOptions, startServerAudit } = await import('../../app/server-audit.js');
+        const audit = await Promise.resolve()
+          .then(() => startServerAudit(server.store, serverAuditOptions(flags.config, io.env, (line) => io.stderr(`palisade: ${line}\n`))))
+          .catch(async (e: unknown) => {
+            await server.store.close();
+            throw e;
+          });
+        const { createImageScanning } = await import('../../app/registry-connector-scheduler.js');
+        // The scans log through the server's logger, which exists once the app is built.
+        const logTo: { app?: { log: Record<'info' | 'warn', (msg: string) => void> } } = {};
+        const images = createImageScanning(server, { log: (level, msg) => logTo.app?.log[level](msg) });
+        // Offboarding writes its bundles to the data directory and stops connectors in this process's scheduler once it runs.
+        let running: { scheduler: import('../../app/offboarding.js').MonitoringControl } | undefined;
+        const offboarding = { dataDir: server.dataDir, monitoring: () => (running ? [running.scheduler] : []), inactiveDays, retentionDays };
+        const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy, offboarding, audit: audit.audit, images: images.scans, syncLocks: server.syncLocks });
+        logTo.app = app;
         try {
           if (server.createdOwner?.password) {
             io.stderr(
@@ -77,15 +109,24 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
           }
           const address = await app.listen({ host: flags.host, port });
           io.stderr(`palisade: listening on ${address} (store: ${describeStoreLocation(server.dataDir, io.env)})\n`);
-          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, log: (level, msg) => app.log[level](msg) });
+          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, queue, env: io.env, log: (level, msg) => app.log[level](msg) });
+          await images.start(assessment.scheduler);
+          running = assessment;
+          // Offboarded connectors whose retention period is over are purged hourly.
+          const { startOffboardingPurges } = await import('../../app/offboarding.js');
+          const purges = startOffboardingPurges({ store: server.store, secrets: server.secrets, ...offboarding }, { log: (level, msg) => app.log[level](msg) });
           try {
             deps.onListening?.(address);
             await (deps.until ?? untilSignal());
           } finally {
+            await purges.stop();
+            await images.stop();
             await assessment.stop();
           }
         } finally {
           await app.close();
+          await audit.stop();
+          await server.syncLocks.close?.();
           await server.store.close();
         }
         setExit(EXIT.ok);

@@ -6,3 +6,5 @@ import { openPostgresDriver } from './driver.js';
 export function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Store {
   return new SqlStore(openPostgresDriver(url, { max: opts.maxConnections }));
 }
+
+export { PostgresLock } from './lock.js';

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUnavailable, startPostgres, type RunningPostgres } from '../../test/helpers/postgres.js';
+import { PgBossQueue } from './jobs-pgboss.js';
+
+const skip = postgresUnavailable();
+if (skip) console.warn(skip);
+
+describe.skipIf(skip)('pg-boss job queue on PostgreSQL', () => {
+  let pg: RunningPostgres;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  }, 60_000);
+  afterAll(() => pg?.stop());
+
+  it('runs each job exactly once when two processes work one queue', async () => {
+    const url = await pg.createDatabase('jobs_once');
+    const runs: Array<{ n: number; by: string }> = [];
+    const runners = ['a', 'b'].map((by) => {
+      const q = new PgBossQueue({ connectionString: url, pollingIntervalSeconds: 0.5, concurrency: 2 });
+      q.register<{ n: number }>('scan', async (d) => {
+        runs.push({ n: d.n, by });
+        // Some work, so the other runner has a chance to claim the same job if claiming were not exclusive.
+        await new Promise((r) => setTimeout(r, 20));
+      });
+      return q;
+    });
+    try {
+      await Promise.all(runners.map((q) => q.start()));
+      for (let n = 0; n < 40; n++) await runners[n % 2].enqueue('scan', { n });
+      await runners[0].idle();
+      expect(runs.map((r) => r.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    } finally {
+      await Promise.all(runners.map((q) => q.stop()));
+    }
+  }, 60_000);
+
+  it('keeps one waiting job per singletonKey across processes, and retries a failed attempt', async () => {
+    const url = await pg.createDatabase('jobs_singleton');
+    const a = new PgBossQueue({ connectionString: url, pollingIntervalSeconds: 0.5 });
+    const b = new PgBossQueue({ connectionString: url, pollingIntervalSeconds: 0.5 });
+    const attempts: string[] = [];
+    try {
+      expect(await a.enqueue('connector.sync', { id: 'c1' }, { singletonKey: 'connector:c1' })).toBeDefined();
+      expect(await b.enqueue('connector.sync', { id: 'c1' }, { singletonKey: 'connector:c1' })).toBeUndefined();
+      expect(await b.enqueue('connector.sync', { id: 'c2' }, { singletonKey: 'connector:c2' })).toBeDefined();
+      let failOnce = true;
+      b.register<{ id: string }>('connector.sync', async (d, job) => {
+        attempts.push(`${d.id}#${job.attempt}`);
+        if (d.id === 'c2' && failOnce) {
+          failOnce = false;
+          throw new Error('cluster unreachable');
+        }
+      });
+      await b.start();
+      await b.idle();
+      expect(attempts.sort()).toEqual(['c1#1', 'c2#1', 'c2#2']);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 60_000);
+});
