@@ -17,7 +17,7 @@ export interface NewClusterConnector {
   context?: string;
   inCluster?: boolean;
   /** What part of the cluster is read. */
-  scope?: { namespaces?: string[]; excludeNamespaces?: string[]; excludeLabels?: string[]; features?: ClusterFeature[] };
+  scope?: { namespaces?: string[]; excludeNamespaces?: string[]; excludeLabels?: string[]; features?: ClusterFeature[]; excludeImages?: string[] };
 }
 
 /** A connector as the API shows it: its settings, whether it holds credentials, never the credentials. */

@@ -1,3 +1,4 @@
+import { minimatch } from 'minimatch';
 import { openImage, parseReference, type RegistryOptions } from '../inputs/image/index.js';
 import type { DetectedVulnerability } from '../model/advisory.js';
 import { PalisadeError } from '../model/errors.js';
@@ -105,6 +106,23 @@ export function scanErrorMessage(reference: string, e: unknown): { code: string;
     default:
       return { code, error: `scanning ${reference} failed: ${m}` };
   }
+}
+
+/**
+ * Whether a running image is left out of vulnerability scanning by a cluster connector's `excludeImages`
+ * globs. Each pattern is tried on the reference as the pod spec writes it and on its normalised form
+ * (`docker.io/library/nginx:1.25` for `nginx:1.25`), so `docker.io/**` also covers short names; `**`
+ * crosses `/`.
+ */
+export function imageExcluded(reference: string, patterns: readonly string[]): boolean {
+  if (patterns.length === 0) return false;
+  let normalised = reference;
+  try {
+    normalised = parseReference(reference).normalized;
+  } catch {
+    // An unparsable reference is matched as written; its scan reports the parse error.
+  }
+  return patterns.some((g) => minimatch(reference, g) || minimatch(normalised, g));
 }
 
 /**
@@ -331,11 +349,13 @@ export class ImageScans {
    */
   async queueRunningImages(connectorId: string): Promise<number> {
     await this.opts.store.refreshImageExposure(connectorId);
+    const connector = await this.opts.store.getConnector(connectorId);
+    const excluded = (connector?.config.scope as { excludeImages?: string[] } | undefined)?.excludeImages ?? [];
     const refs = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.opts.store.listAssets({ type: 'image', connectorId, limit: 1000, cursor });
-      for (const a of page.items) refs.add(a.key);
+      for (const a of page.items) if (!imageExcluded(a.key, excluded)) refs.add(a.key);
       cursor = page.next;
     } while (cursor);
     let queued = 0;

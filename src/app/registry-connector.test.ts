@@ -270,6 +270,14 @@ describe.skipIf(skip)('registry connectors', () => {
     } finally {
       await fresh.stop();
     }
+
+    // A connector's excludeImages globs leave matching running images out of scanning.
+    await scanning.scans.idle();
+    expect(await scanning.scans.queueRunningImages(clusterId)).toBe(3);
+    await scanning.scans.idle();
+    await store.updateConnector(clusterId, { config: { ...(await store.getConnector(clusterId))!.config, scope: { excludeImages: [`${registry.host}/team/tool:*`, unreachable] } } });
+    expect(await scanning.scans.queueRunningImages(clusterId)).toBe(1);
+    await scanning.scans.idle();
   });
 
   it('rescans registries on their schedule, ticked without waiting', async () => {

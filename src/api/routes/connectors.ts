@@ -47,6 +47,7 @@ const Scope = z.object({
   excludeNamespaces: z.array(z.string().min(1)).optional().describe('Names or globs, e.g. `kube-*`'),
   excludeLabels: z.array(z.string().min(1)).optional().describe('`key=value` or `key`'),
   features: z.array(z.enum(['secrets-metadata', 'configmap-data', 'secret-data'])).optional(),
+  excludeImages: z.array(z.string().min(1).max(300)).max(200).optional().describe('Running images left out of vulnerability scanning: globs on the reference, e.g. `docker.io/**`, `registry.internal/sandbox/*`'),
 });
 
 const Patterns = z.object({
