@@ -3,6 +3,7 @@ import jsYaml from 'js-yaml';
 import { PalisadeError } from '../../model/errors.js';
 import { apiAction, apiOptionsFrom, apiRequest, serverOptions, withQuery, type ApiOptions } from '../api-client.js';
 import type { Io } from '../io.js';
+import type { AssetRow } from '../../storage/store.js';
 
 /** `-o table|json|yaml` of the commands that read a server. */
 export function listOutputOption(): Option {
@@ -30,15 +31,8 @@ export async function connectorId(api: ApiOptions, nameOrId: string | undefined)
   return c.id;
 }
 
-interface Asset {
-  id: string;
-  connectorId: string | null;
-  type: string;
-  key: string;
-  attributes: Record<string, unknown>;
-  firstSeen: string;
-  lastSeen: string;
-}
+/** An asset as the API returns it: the store's row. */
+type Asset = AssetRow;
 
 /** `palisade inventory`: the assets a server's connectors found, filtered, every page. */
 export function inventoryCommand(io: Io, setExit: (code: number) => void): Command {
