@@ -54,9 +54,14 @@ function mutations(e: Record<string, unknown>): unknown[] {
   return out;
 }
 
+/** JSON with every object's keys sorted: the same values in any key order give the same text. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+}
+
 describe('fast audit event check', () => {
   const events = corpus();
-  it('gives exactly what zod gives (values and key order) for every fixture, and never accepts what zod rejects', () => {
+  it('gives the values zod gives for every fixture, and never accepts what zod rejects', () => {
     expect(events.length).toBeGreaterThan(300);
     let fastAccepted = 0;
     let checked = 0;
@@ -71,7 +76,8 @@ describe('fast audit event check', () => {
         fastAccepted++;
         const z = auditEventSchema.safeParse(v);
         if (!z.success) wrong.push(`accepted what zod rejects: ${JSON.stringify(v)}`);
-        else if (JSON.stringify(fast) !== JSON.stringify(z.data) || Object.keys(fast).join() !== Object.keys(z.data).join()) wrong.push(`differs from zod: ${JSON.stringify(v)}`);
+        else if (canonical(fast) !== canonical(z.data)) wrong.push(`differs from zod: ${JSON.stringify(v)}`);
+        else if (fast !== v) wrong.push(`copied instead of checked in place: ${JSON.stringify(v)}`);
       }
     });
     expect(wrong.slice(0, 5)).toEqual([]);

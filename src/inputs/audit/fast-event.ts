@@ -2,10 +2,11 @@ import { AUDIT_API_VERSIONS, AUDIT_LEVELS, AUDIT_STAGES, type AuditEvent } from 
 
 /**
  * A hand-written check of the audit Event schema (`auditEventSchema`, src/model/audit.ts) for the common case of a
- * well-formed event, about twenty times cheaper than running zod on every event. It returns exactly what zod's
- * parse would (same values, and the same key order: the schema's keys first, in schema order, then unknown keys
- * in input order), or `undefined` when anything is unusual, in which case the caller runs zod, which decides and
- * words the error. It must never accept what zod rejects; a test compares both on every fixture and on mutations.
+ * well-formed event, about twenty times cheaper than running zod on every event. It checks the value in place and
+ * returns it unchanged (a freshly parsed JSON value that the caller owns, so no copy is needed): the same values
+ * zod's parse would give, in the input's key order. It returns `undefined` when anything is unusual, in which case
+ * the caller runs zod, which decides and words the error. It must never accept what zod rejects; a test compares
+ * both on every fixture and on mutations.
  */
 
 type Obj = Record<string, unknown>;
@@ -14,126 +15,66 @@ const API_VERSIONS = new Set<unknown>(AUDIT_API_VERSIONS);
 const LEVELS = new Set<unknown>(AUDIT_LEVELS);
 const STAGES = new Set<unknown>(AUDIT_STAGES);
 
-const EVENT_KEYS = ['apiVersion', 'kind', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestObject', 'responseObject', 'requestReceivedTimestamp', 'stageTimestamp', 'timestamp', 'annotations'] as const;
-const USER_KEYS = ['username', 'uid', 'groups', 'extra'] as const;
 const REF_KEYS = ['resource', 'namespace', 'name', 'uid', 'apiGroup', 'apiVersion', 'resourceVersion', 'subresource'] as const;
-const STATUS_KEYS = ['code', 'status', 'reason', 'message'] as const;
-const EVENT_KEY_SET = new Set<string>(EVENT_KEYS);
-const USER_KEY_SET = new Set<string>(USER_KEYS);
-const REF_KEY_SET = new Set<string>(REF_KEYS);
-const STATUS_KEY_SET = new Set<string>(STATUS_KEYS);
-
-/** Sentinel: the value does not pass (the caller falls back to zod). */
-const BAD = Symbol('bad');
+const STATUS_TEXT_KEYS = ['status', 'reason', 'message'] as const;
+const EVENT_TEXT_KEYS = ['auditID', 'requestURI', 'userAgent', 'requestReceivedTimestamp', 'stageTimestamp', 'timestamp'] as const;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const optString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+/** An own `__proto__` key (JSON.parse makes one): left to zod, whose copy would otherwise set a prototype. */
+const hasProtoKey = (o: Obj): boolean => Object.prototype.hasOwnProperty.call(o, '__proto__');
 
-function stringArray(v: unknown): string[] | typeof BAD {
-  if (!Array.isArray(v)) return BAD;
-  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return BAD;
-  return v.slice() as string[];
+function stringArray(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  return true;
 }
 
-/** Copies `o` with `keys` first (those present), then the others in input order, as zod's passthrough objects do. */
-function ordered(o: Obj, keys: readonly string[], known: ReadonlySet<string>, fix?: (k: string, v: unknown) => unknown): Obj | typeof BAD {
-  const out: Obj = {};
-  for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-    const v = fix ? fix(k, o[k]) : o[k];
-    if (v === BAD) return BAD;
-    out[k] = v;
+function stringsOk(o: Obj, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (!optString(o[keys[i]!])) return false;
+  return true;
+}
+
+function userOk(v: unknown): boolean {
+  if (!isObj(v) || hasProtoKey(v)) return false;
+  if (!optString(v.username) || !optString(v.uid)) return false;
+  if (v.groups !== undefined && !stringArray(v.groups)) return false;
+  const extra = v.extra;
+  if (extra !== undefined) {
+    if (!isObj(extra)) return false;
+    for (const k in extra) if (k === '__proto__' || !stringArray(extra[k])) return false;
   }
-  for (const k in o) {
-    if (known.has(k)) continue;
-    // A key that would set the prototype is left to zod.
-    if (k === '__proto__') return BAD;
-    out[k] = o[k];
-  }
-  return out;
+  return true;
 }
 
-function user(v: unknown): Obj | typeof BAD {
-  if (!isObj(v)) return BAD;
-  return ordered(v, USER_KEYS, USER_KEY_SET, (k, x) => {
-    if (x === undefined) return x;
-    if (k === 'groups') return stringArray(x);
-    if (k === 'extra') {
-      if (!isObj(x)) return BAD;
-      const out: Record<string, string[]> = {};
-      for (const ek in x) {
-        if (ek === '__proto__') return BAD;
-        const arr = stringArray(x[ek]);
-        if (arr === BAD) return BAD;
-        out[ek] = arr;
-      }
-      return out;
-    }
-    return typeof x === 'string' ? x : BAD;
-  });
+function objectRefOk(v: unknown): boolean {
+  return v === undefined || v === null || (isObj(v) && !hasProtoKey(v) && stringsOk(v, REF_KEYS));
 }
 
-function objectRef(v: unknown): Obj | typeof BAD {
-  if (!isObj(v)) return BAD;
-  return ordered(v, REF_KEYS, REF_KEY_SET, (_k, x) => (optString(x) ? x : BAD));
+function responseStatusOk(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (!isObj(v) || hasProtoKey(v)) return false;
+  return (v.code === undefined || Number.isSafeInteger(v.code)) && stringsOk(v, STATUS_TEXT_KEYS);
 }
 
-function responseStatus(v: unknown): Obj | typeof BAD {
-  if (!isObj(v)) return BAD;
-  return ordered(v, STATUS_KEYS, STATUS_KEY_SET, (k, x) => {
-    if (x === undefined) return x;
-    if (k === 'code') return Number.isSafeInteger(x) ? x : BAD;
-    return typeof x === 'string' ? x : BAD;
-  });
+function annotationsOk(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (!isObj(v)) return false;
+  for (const k in v) if (k === '__proto__' || typeof v[k] !== 'string') return false;
+  return true;
 }
 
-function field(k: string, v: unknown): unknown {
-  if (v === undefined) return v;
-  switch (k) {
-    case 'apiVersion':
-      return API_VERSIONS.has(v) ? v : BAD;
-    case 'kind':
-      return v === 'Event' ? v : BAD;
-    case 'level':
-      return LEVELS.has(v) ? v : BAD;
-    case 'stage':
-      return STAGES.has(v) ? v : BAD;
-    case 'verb':
-      return typeof v === 'string' && v.length > 0 ? v : BAD;
-    case 'user':
-      return user(v);
-    case 'impersonatedUser':
-      return v === null ? v : user(v);
-    case 'sourceIPs':
-      return stringArray(v);
-    case 'objectRef':
-      return v === null ? v : objectRef(v);
-    case 'responseStatus':
-      return v === null ? v : responseStatus(v);
-    case 'requestObject':
-    case 'responseObject':
-      return v;
-    case 'annotations': {
-      if (v === null) return v;
-      if (!isObj(v)) return BAD;
-      const out: Record<string, string> = {};
-      for (const ak in v) {
-        const x = v[ak];
-        if (typeof x !== 'string' || ak === '__proto__') return BAD;
-        out[ak] = x;
-      }
-      return out;
-    }
-    default:
-      return typeof v === 'string' ? v : BAD;
-  }
-}
-
-/** The parsed event when `v` is a well-formed audit Event, else `undefined` (validate with zod then). */
+/** The event itself when `v` is a well-formed audit Event, else `undefined` (validate with zod then). */
 export function fastAuditEvent(v: unknown): AuditEvent | undefined {
-  if (!isObj(v)) return undefined;
+  if (!isObj(v) || hasProtoKey(v)) return undefined;
   // Required fields: stage, verb and user must be present.
-  if (v.stage === undefined || v.verb === undefined || v.user === undefined) return undefined;
-  const out = ordered(v, EVENT_KEYS, EVENT_KEY_SET, field);
-  return out === BAD ? undefined : (out as AuditEvent);
+  if (!STAGES.has(v.stage) || typeof v.verb !== 'string' || v.verb.length === 0 || !userOk(v.user)) return undefined;
+  if (v.apiVersion !== undefined && !API_VERSIONS.has(v.apiVersion)) return undefined;
+  if (v.kind !== undefined && v.kind !== 'Event') return undefined;
+  if (v.level !== undefined && !LEVELS.has(v.level)) return undefined;
+  if (v.impersonatedUser !== undefined && v.impersonatedUser !== null && !userOk(v.impersonatedUser)) return undefined;
+  if (v.sourceIPs !== undefined && !stringArray(v.sourceIPs)) return undefined;
+  if (!objectRefOk(v.objectRef) || !responseStatusOk(v.responseStatus) || !annotationsOk(v.annotations)) return undefined;
+  if (!stringsOk(v, EVENT_TEXT_KEYS)) return undefined;
+  return v as unknown as AuditEvent;
 }
