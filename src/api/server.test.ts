@@ -286,6 +286,7 @@ describe('roles per connector', () => {
     if (r.url === '/api/v1/score/history') url += `?scope=connector:${c.id}`;
     if (r.url === '/api/v1/exemptions' && r.method === 'POST') payload = { scope: `connector:${c.id}`, checkId: 'X', reason: 'r', owner: 'o' };
     if (r.url === '/api/v1/role-bindings' && r.method === 'POST') payload = { user: 'contributor', connector: c.id, role: 'reader' };
+    if ((r.url === '/api/v1/suppressions' || r.url === '/api/v1/ingest-tokens') && r.method === 'POST') payload = { ...payload, connectorId: c.id };
     return { url, payload };
   }
 
@@ -326,6 +327,28 @@ describe('roles per connector', () => {
     // A global Reader sees both.
     const all = (await app.inject({ method: 'GET', url: '/api/v1/connectors', headers: as('reader') })).json().items.map((c: { id: string }) => c.id);
     expect(all).toEqual(expect.arrayContaining([fx.a.id, fx.b.id]));
+  });
+
+  it('lets a Contributor on A suppress alerts of A but not of B or everywhere, and an Owner on A manage only ingest tokens of A', async () => {
+    const suppress = (connectorId?: string) => app.inject({ method: 'POST', url: '/api/v1/suppressions', headers: onA('contributor'), payload: { rule: 'PAL-RT-010', reason: 'r', owner: 'o', ...(connectorId ? { connectorId } : {}) } });
+    const mine = await suppress(fx.a.id);
+    expect(mine.statusCode).toBe(201);
+    expect((await suppress(fx.b.id)).statusCode).toBe(403);
+    expect((await suppress()).statusCode).toBe(403);
+    expect((await app.inject({ method: 'PATCH', url: `/api/v1/suppressions/${mine.json().id}`, headers: onA('contributor'), payload: { reason: 'still' } })).statusCode).toBe(200);
+    const global = await app.inject({ method: 'POST', url: '/api/v1/suppressions', headers: as('contributor'), payload: { rule: 'PAL-RT-010', reason: 'r', owner: 'o' } });
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/suppressions/${global.json().id}`, headers: onA('contributor') })).statusCode).toBe(403);
+
+    const token = (connectorId: string) => app.inject({ method: 'POST', url: '/api/v1/ingest-tokens', headers: onA('owner'), payload: { connectorId, name: 'webhook' } });
+    const onMine = await token(fx.a.id);
+    expect(onMine.statusCode).toBe(201);
+    expect((await token(fx.b.id)).statusCode).toBe(403);
+    const other = await app.inject({ method: 'POST', url: '/api/v1/ingest-tokens', headers: as('owner'), payload: { connectorId: fx.b.id, name: 'webhook' } });
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/ingest-tokens', headers: onA('owner') })).json().items as Array<{ id: string; connectorId: string }>;
+    expect(new Set(listed.map((t) => t.connectorId))).toEqual(new Set([fx.a.id]));
+    expect(listed.map((t) => t.id)).toContain(onMine.json().info.id);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/ingest-tokens/${other.json().info.id}`, headers: onA('owner') })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/ingest-tokens/${onMine.json().info.id}`, headers: onA('owner') })).statusCode).toBe(204);
   });
 
   it('lets a Contributor on A add exemptions scoped to A (by connector, namespace or asset) but not to B or everywhere', async () => {

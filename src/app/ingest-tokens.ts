@@ -35,10 +35,15 @@ export async function createIngestTokenFor(store: Store, actor: Actor, input: { 
   });
 }
 
+/** An ingest token by id or by its shown prefix. */
+export async function findIngestToken(store: Store, idOrPrefix: string): Promise<IngestTokenRow | undefined> {
+  return (await store.getIngestToken(idOrPrefix)) ?? (await store.listIngestTokens({})).find((x) => x.prefix === idOrPrefix);
+}
+
 /** Revokes one ingest token by id or prefix (audited); false when there is none in force. */
 export async function revokeIngestTokenFor(store: Store, actor: Actor, idOrPrefix: string): Promise<boolean> {
   return store.transaction(async (tx) => {
-    const t = (await tx.getIngestToken(idOrPrefix)) ?? (await tx.listIngestTokens({})).find((x) => x.prefix === idOrPrefix);
+    const t = await findIngestToken(tx, idOrPrefix);
     if (!t || t.revokedAt) return false;
     await tx.revokeIngestToken(t.id, new Date().toISOString());
     await tx.appendAudit({ actor: actor.name, action: 'ingest-token.revoke', target: `ingest-token:${t.prefix}`, source: actor.source, before: { name: t.name, connectorId: t.connectorId }, after: { revoked: true } });

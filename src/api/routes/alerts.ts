@@ -65,6 +65,8 @@ const alertId = (text: string): number => numericId(text, 'alert');
 
 /** Alerts raised from the audit webhook: everyone reads; Contributors move them through their lifecycle. */
 export function alertRoutes(ctx: ApiContext) {
+  // An alert's connector, so a role on that connector authorises it; undefined (404) when there is no such alert.
+  const connectorOfAlert = async (text: string) => (/^\d+$/.test(text) ? (await ctx.store.getAlert(Number(text)))?.connectorId : undefined);
   return [
     route({
       method: 'GET',
@@ -142,6 +144,7 @@ export function alertRoutes(ctx: ApiContext) {
       access: 'reader',
       params: z.object({ id: z.string() }),
       responses: { 200: AlertDetail, 401: ErrorBody, 404: ErrorBody },
+      connector: { from: ({ params }) => connectorOfAlert(params.id) },
       handler: async ({ params }) => {
         const d = await serverAlertDetail(ctx.store, alertId(params.id));
         if (!d) throw new HttpError(404, 'not_found', `no alert "${params.id}"`);
@@ -157,6 +160,7 @@ export function alertRoutes(ctx: ApiContext) {
       params: z.object({ id: z.string() }),
       body: z.object({ status: z.enum(Object.keys(ALERT_TRANSITIONS) as [keyof typeof ALERT_TRANSITIONS]), reason: z.string().max(2000).optional() }),
       responses: { 200: AlertOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      connector: { from: ({ params }) => connectorOfAlert(params.id) },
       handler: async ({ params, body, actor }) => {
         const r = await moveAlert(ctx.store, actor, alertId(params.id), body.status, body.reason);
         if (r.ok) return r.alert;

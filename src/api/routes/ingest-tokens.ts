@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createIngestTokenFor, publicIngestToken, revokeIngestTokenFor } from '../../app/ingest-tokens.js';
+import { createIngestTokenFor, publicIngestToken, findIngestToken, revokeIngestTokenFor } from '../../app/ingest-tokens.js';
 import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
 
 const IngestTokenOut = z
@@ -26,7 +26,12 @@ export function ingestTokenRoutes(ctx: ApiContext) {
       access: 'owner',
       query: z.object({ connector: z.string().optional().describe('Connector id'), includeRevoked: z.enum(['true', 'false']).optional() }),
       responses: { 200: z.object({ items: z.array(IngestTokenOut) }), 401: ErrorBody, 403: ErrorBody },
-      handler: async ({ query }) => ({ items: (await ctx.store.listIngestTokens({ connectorId: query.connector, includeRevoked: query.includeRevoked === 'true' })).map(publicIngestToken) }),
+      // An Owner of single connectors sees the tokens of those connectors.
+      connector: { from: 'query.connector', list: true, connectorOwner: true },
+      handler: async ({ query, connectors }) => {
+        const rows = await ctx.store.listIngestTokens({ connectorId: query.connector, includeRevoked: query.includeRevoked === 'true' });
+        return { items: (connectors ? rows.filter((t) => connectors.includes(t.connectorId)) : rows).map(publicIngestToken) };
+      },
     }),
     route({
       method: 'POST',
@@ -35,6 +40,7 @@ export function ingestTokenRoutes(ctx: ApiContext) {
       tag: 'audit',
       access: 'owner',
       body: z.object({ connectorId: z.string().min(1), name: z.string().min(1).max(100) }),
+      connector: { from: 'body.connectorId', connectorOwner: true },
       responses: { 201: z.object({ token: z.string(), info: IngestTokenOut, url: z.string().describe('Where the webhook posts, relative to this server') }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       handler: async ({ body, actor }) => {
         const created = await createIngestTokenFor(ctx.store, actor, body);
@@ -50,6 +56,7 @@ export function ingestTokenRoutes(ctx: ApiContext) {
       access: 'owner',
       params: z.object({ id: z.string() }),
       responses: { 204: null, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      connector: { from: async ({ params }) => (await findIngestToken(ctx.store, params.id))?.connectorId, connectorOwner: true },
       handler: async ({ params, actor, reply }) => {
         if (!(await revokeIngestTokenFor(ctx.store, actor, params.id))) throw new HttpError(404, 'not_found', `no active ingest token "${params.id}"`);
         reply.code(204);

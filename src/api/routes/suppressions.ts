@@ -43,6 +43,12 @@ const suppressionId = (text: string): number => numericId(text, 'suppression');
 
 /** Alert suppression rules: everyone reads; Contributors add, change and remove them. */
 export function suppressionRoutes(ctx: ApiContext) {
+  // A suppression's connector (null for a rule on every connector: a global role then); undefined when there is none.
+  const connectorOfSuppression = async (text: string) => {
+    if (!/^\d+$/.test(text)) return undefined;
+    const s = await ctx.store.getSuppression(Number(text));
+    return s ? (s.connectorId ?? null) : undefined;
+  };
   return [
     route({
       method: 'GET',
@@ -85,6 +91,7 @@ export function suppressionRoutes(ctx: ApiContext) {
       access: 'reader',
       params: z.object({ id: z.string() }),
       responses: { 200: SuppressionOut, 401: ErrorBody, 404: ErrorBody },
+      connector: { from: ({ params }) => connectorOfSuppression(params.id) },
       handler: async ({ params }) => {
         const s = await ctx.store.getSuppression(suppressionId(params.id));
         if (!s) throw new HttpError(404, 'not_found', `no suppression "${params.id}"`);
@@ -99,6 +106,8 @@ export function suppressionRoutes(ctx: ApiContext) {
       access: 'contributor',
       body: NewSuppression,
       responses: { 201: SuppressionOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+      // A rule for one connector's alerts needs a role on it; a rule for every connector, a global role.
+      connector: { from: 'body.connectorId' },
       handler: async ({ body, actor }) => suppressionView(await createServerSuppression(ctx.store, actor, body)),
     }),
     route({
@@ -110,6 +119,7 @@ export function suppressionRoutes(ctx: ApiContext) {
       params: z.object({ id: z.string() }),
       body: z.object({ reason: z.string().min(1).max(2000).optional(), owner: z.string().min(1).max(200).optional(), expiresAt: Time.nullable().optional() }),
       responses: { 200: SuppressionOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      connector: { from: ({ params }) => connectorOfSuppression(params.id) },
       handler: async ({ params, body, actor }) => {
         const s = await updateServerSuppression(ctx.store, actor, suppressionId(params.id), body);
         if (!s) throw new HttpError(404, 'not_found', `no suppression "${params.id}" in force`);
@@ -125,6 +135,7 @@ export function suppressionRoutes(ctx: ApiContext) {
       params: z.object({ id: z.string() }),
       query: z.object({ reason: z.string().max(2000).optional() }),
       responses: { 204: null, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      connector: { from: ({ params }) => connectorOfSuppression(params.id) },
       handler: async ({ params, query, actor, reply }) => {
         if (!(await removeServerSuppression(ctx.store, actor, suppressionId(params.id), query.reason))) throw new HttpError(404, 'not_found', `no suppression "${params.id}" in force`);
         reply.code(204);
