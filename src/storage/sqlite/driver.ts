@@ -105,6 +105,8 @@ export function openSqliteDriver(file: string): SqlDriver {
     db.pragma('journal_mode = WAL');
   }
   db.pragma('foreign_keys = ON');
+  // Deleted content is overwritten, not left in free pages: destroyed credentials (offboarding) and purged data must not stay in the file.
+  db.pragma('secure_delete = ON');
   // Short: single statements wait this long synchronously; transactions wait longer without blocking (beginImmediate).
   db.pragma('busy_timeout = 1000');
   db.pragma('synchronous = NORMAL');
