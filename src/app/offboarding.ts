@@ -190,7 +190,15 @@ export interface OffboardingReport extends Omit<OffboardingRow, 'connectorId' | 
   bundle?: BundleInfo;
   accessRemoval?: AccessRemoval;
   validation?: { ok: boolean; at: string; checks: ValidationCheck[] };
-  purge?: { at: string; by: string; removed: Record<ConnectorDataKind, number>; remaining: Record<ConnectorDataKind, number>; verified: boolean };
+  purge?: {
+    at: string;
+    by: string;
+    removed: Record<ConnectorDataKind, number>;
+    remaining: Record<ConnectorDataKind, number>;
+    /** Image references and scans that no connector claimed any more once this one's data was gone. */
+    images?: { references: number; scans: number };
+    verified: boolean;
+  };
 }
 
 const nowOf = (env: OffboardingEnv) => (env.now ? env.now() : new Date());
@@ -581,11 +589,13 @@ async function purgeData(env: OffboardingEnv, row: OffboardingRow, actor: Actor)
   if (!check.ok) throw new Error(`the export bundle does not verify, so nothing is purged: ${check.problems.join('; ')}`);
   const ref = { id: row.connectorId, name: row.connectorName };
   const removed = await env.store.purgeConnectorData(ref);
+  // Scans are kept per digest, shared by every connector that runs or hosts the image: forget those it alone claimed.
+  const images = await env.store.pruneUnclaimedImages();
   const remaining = await env.store.countConnectorData(ref);
   const left = PURGED.filter((k) => remaining[k] > 0);
   const activeTokens = (await env.store.listIngestTokens({ connectorId: row.connectorId })).length;
   if (left.length || activeTokens) throw new Error(`the purge left ${[...left.map((k) => `${remaining[k]} ${k}`), ...(activeTokens ? [`${activeTokens} active ingest token(s)`] : [])].join(', ')}`);
-  return { at: nowOf(env).toISOString(), by: actor.name, removed, remaining, verified: true };
+  return { at: nowOf(env).toISOString(), by: actor.name, removed, remaining, images, verified: true };
 }
 
 /**

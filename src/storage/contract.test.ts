@@ -512,6 +512,39 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect((await store.activeSuppressions('2026-02-01T00:00:00Z')).map((s) => s.id)).toEqual([s2.id]);
     });
 
+    it('forgets images no connector claims: references, then scans and their vulnerabilities, keeping tags of images in use', async () => {
+      const at = '2026-04-02T00:00:00.000Z';
+      const keep = await store.createConnector({ kind: 'cluster', name: 'prune-keep', config: {}, secrets: null });
+      const gone = await store.createConnector({ kind: 'registry', name: 'prune-gone', config: {}, secrets: null });
+      await store.upsertAssets([{ connectorId: keep.id, type: 'image', key: 'prune.example/app:1', attributes: {} }], at);
+      await store.upsertAssets([{ connectorId: gone.id, type: 'image', key: 'prune.example/lib@sha256:p2', attributes: {} }], at);
+      const scan = (digest: string) => ({ digest, reference: 'x', platform: 'linux/amd64', os: null, packages: [], layers: [], packageCount: 0, scannedAt: at, matchedAt: at, dbUpdatedAt: null });
+      const vuln = (digest: string) => ({ digest, vulnId: 'CVE-P', package: 'p', installedVersion: '1', packagePath: '/p', ecosystem: 'debian', fixedVersion: null, status: 'affected', severity: 'high', title: null, aliases: [], primaryUrl: null, layer: null });
+      const ref = (reference: string, digest: string | null) => store.putImageReference({ reference, digest, status: digest ? 'ok' : 'error', errorCode: null, error: null, attemptedAt: at, succeededAt: digest ? at : null });
+      await store.putImageScan(scan('sha256:p1'), [vuln('sha256:p1')]);
+      await store.putImageScan(scan('sha256:p2'), [vuln('sha256:p2')]);
+      await ref('prune.example/app:1', 'sha256:p1');
+      // A tag of the image the kept cluster runs, found by the registry: kept, its digest is in use.
+      await ref('prune.example/app@sha256:p1', 'sha256:p1');
+      await ref('prune.example/lib@sha256:p2', 'sha256:p2');
+      await ref('prune.example/lib:2', 'sha256:p2');
+      await ref('prune.example/broken:1', null);
+      await store.purgeConnectorData({ id: gone.id, name: gone.name });
+      const pruned = await store.pruneUnclaimedImages();
+      expect(pruned.references).toBeGreaterThanOrEqual(3);
+      expect(pruned.scans).toBeGreaterThanOrEqual(1);
+      expect(await store.getImageReference('prune.example/lib@sha256:p2')).toBeUndefined();
+      expect(await store.getImageReference('prune.example/lib:2')).toBeUndefined();
+      expect(await store.getImageReference('prune.example/broken:1')).toBeUndefined();
+      expect(await store.getImageReference('prune.example/app@sha256:p1')).toBeDefined();
+      expect(await store.getImageScan('sha256:p2')).toBeUndefined();
+      expect(await store.getImageScan('sha256:p1')).toBeDefined();
+      expect((await store.listImageVulnerabilities({ limit: 500 })).items.filter((v) => v.digest === 'sha256:p2')).toEqual([]);
+      // Nothing more to forget: a second run removes nothing.
+      expect(await store.pruneUnclaimedImages()).toEqual({ references: 0, scans: 0 });
+      await store.purgeConnectorData({ id: keep.id, name: keep.name });
+    });
+
     it('stores image scans per digest, their vulnerabilities and references, and orders images running and exposed first', async () => {
       const c = await store.createConnector({ kind: 'cluster', name: 'vuln-lab', config: {}, secrets: null });
       const at = '2026-04-01T00:00:00.000Z';

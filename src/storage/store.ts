@@ -512,6 +512,12 @@ export interface Store {
    * its assets and relations; call after each sync. Returns how many references it runs.
    */
   refreshImageExposure(connectorId: string): Promise<number>;
+  /**
+   * Forgets images no connector claims any more (after a connector's data is purged): references that are neither
+   * an image asset of a connector nor run by one, unless they resolve to a digest a claimed reference has (a tag of
+   * an image still in use), then scans (with their vulnerabilities) whose digest no reference has.
+   */
+  pruneUnclaimedImages(): Promise<{ references: number; scans: number }>;
   /** By image: images whose workloads are exposed first, then running ones, then by severity counts. */
   listVulnerableImages(q?: VulnerabilityQuery): Promise<Page<VulnerableImage>>;
   /** By vulnerability: those in exposed images first, then in running images, then most severe. */

@@ -437,9 +437,8 @@ describe('a connector from onboarding to purge, through the HTTP API of palisade
       expect((await api('GET', `/api/v1/vulnerabilities?connector=${id}`)).json.items, id).toEqual([]);
       expect((await api('GET', `/api/v1/vulnerabilities?view=rows&connector=${id}`)).json.items, id).toEqual([]);
     }
-    // Not checked: the unfiltered `GET /api/v1/vulnerabilities` still lists the registry's image (its references
-    // under the registry's host, packages and CVEs). Image scans are kept by digest, apart from any connector:
-    // offboarding neither exports nor purges them.
+    // Image scans are kept per digest, shared by connectors: once no connector claims the image, the purge forgets it.
+    for (const view of ['image', 'cve', 'rows']) expect((await api('GET', `/api/v1/vulnerabilities?view=${view}`)).json.items, view).toEqual([]);
     expect((await api('GET', '/api/v1/assets')).json.items).toEqual([]);
     expect((await api('GET', `/api/v1/alerts?connector=${clusterId}`)).json.items).toEqual([]);
     expect((await api('GET', '/api/v1/alerts')).json.items).toEqual([]);

@@ -97,7 +97,16 @@ const Report = z
     bundle: z.object({ dir: z.string(), createdAt: z.string(), files: z.array(BundleFile), rows: z.number().int(), manifestSha256: z.string() }).optional(),
     accessRemoval: AccessRemoval.optional(),
     validation: z.object({ ok: z.boolean(), at: z.string(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })) }).optional(),
-    purge: z.object({ at: z.string(), by: z.string(), removed: Counts, remaining: Counts, verified: z.boolean() }).optional(),
+    purge: z
+      .object({
+        at: z.string(),
+        by: z.string(),
+        removed: Counts,
+        remaining: Counts,
+        images: z.object({ references: z.number().int(), scans: z.number().int() }).optional().describe('Image references and scans no connector claimed any more, forgotten with this one'),
+        verified: z.boolean(),
+      })
+      .optional(),
   })
   .meta({ id: 'OffboardingReport' });
 

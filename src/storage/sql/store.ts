@@ -1171,6 +1171,19 @@ export class SqlStore implements Store {
     return (await this.db.all(`SELECT * FROM image_references${w.sql} ORDER BY reference`, w.params)).map(toImageReference);
   }
 
+  async pruneUnclaimedImages(): Promise<{ references: number; scans: number }> {
+    return this.db.transaction(async (tx) => {
+      const claimed = "SELECT key FROM assets WHERE type = 'image' UNION SELECT reference FROM image_exposure";
+      const references = await tx.run(
+        `DELETE FROM image_references WHERE reference NOT IN (${claimed})
+           AND (digest IS NULL OR digest NOT IN (SELECT digest FROM image_references WHERE digest IS NOT NULL AND reference IN (${claimed})))`,
+        [],
+      );
+      const scans = await tx.run('DELETE FROM image_scans WHERE digest NOT IN (SELECT digest FROM image_references WHERE digest IS NOT NULL)', []);
+      return { references, scans };
+    });
+  }
+
   async refreshImageExposure(connectorId: string): Promise<number> {
     const serviceType = this.dialect === 'postgres' ? "s.attributes->>'serviceType'" : "json_extract(s.attributes, '$.serviceType')";
     return this.db.transaction(async (tx) => {
