@@ -1,4 +1,6 @@
-import { ClusterConnector, type ClusterAccess, type ClusterFeature, type ClusterScope, type PreflightResult } from '../inputs/cluster/index.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ClusterConnector, SnapshotFile, type ClusterAccess, type ClusterFeature, type ClusterScope, type PreflightResult } from '../inputs/cluster/index.js';
 import { ALL_CHECKS } from '../misconfig/checks/index.js';
 import { PalisadeError } from '../model/errors.js';
 import type { K8sObject, Resource } from '../model/resource.js';
@@ -118,6 +120,56 @@ function scopeOf(c: ConnectorRow): ClusterScope {
   return (c.config.scope ?? {}) as ClusterScope;
 }
 
+/** The snapshot file a cluster connector reads instead of an API server (an offline cluster), if any. */
+export function snapshotOf(c: Pick<ConnectorRow, 'config'>): string | undefined {
+  return typeof c.config.snapshot === 'string' ? c.config.snapshot : undefined;
+}
+
+/**
+ * Opens a stored cluster connector's cluster: its saved snapshot file when it has one (`config.snapshot`),
+ * else the API server its kubeconfig or service account reaches. Either way the same reading, scope and
+ * exclusions apply.
+ */
+export function openClusterOf(box: SecretBox, c: ConnectorRow): ClusterConnector {
+  const snapshot = snapshotOf(c);
+  if (snapshot !== undefined) return new ClusterConnector(new SnapshotFile(snapshot, typeof c.config.context === 'string' ? c.config.context : undefined), scopeOf(c));
+  return ClusterConnector.open(storedAccess(box, c), scopeOf(c));
+}
+
+/** A cluster connector that reads a saved snapshot (`kubectl get -o yaml`) instead of a live cluster. */
+export interface NewSnapshotConnector {
+  name: string;
+  /** The snapshot file; stored as an absolute path. */
+  snapshot: string;
+  /** The name the cluster goes by (default: the connector's name). */
+  context?: string;
+  scope?: NewClusterConnector['scope'];
+  /**
+   * Images of the snapshot's workloads available as OCI layouts (reference -> layout folder): they are scanned
+   * from there. An offline cluster's registries are usually out of reach, so no other image is pulled.
+   */
+  images?: Record<string, string>;
+}
+
+/** The settings of a snapshot connector as stored (absolute paths). */
+export function snapshotConnectorConfig(input: NewSnapshotConnector): Record<string, unknown> {
+  const snapshot = resolve(input.snapshot);
+  const images = Object.fromEntries(Object.entries(input.images ?? {}).map(([ref, dir]) => [ref, resolve(dir)]));
+  return { snapshot, context: input.context ?? input.name, server: pathToFileURL(snapshot).href, inCluster: false, scope: input.scope ?? {}, images };
+}
+
+/**
+ * Adds a cluster connector for a saved snapshot: no credentials and no permission preflight (there is no API
+ * server); it is synced, assessed and scored like any cluster connector, and never watched. Audited.
+ */
+export function createSnapshotConnector(store: Store, actor: Actor, input: NewSnapshotConnector): Promise<ConnectorView> {
+  return store.transaction(async (tx) => {
+    const created = await tx.createConnector({ kind: 'cluster', name: input.name, config: snapshotConnectorConfig(input), secrets: null });
+    await tx.appendAudit({ actor: actor.name, action: 'connector.create', target: `connector:${created.id}`, source: actor.source, before: null, after: connectorView(created) });
+    return connectorView(created);
+  });
+}
+
 /** Summary of a preflight kept in the audit trail and the connector's settings (no YAML). */
 function preflightSummary(p: PreflightResult) {
   return { ok: p.ok, server: p.server, context: p.context, checks: p.checks.length, missing: p.missing.map((m) => `${m.verb} ${m.group ? `${m.group}/` : ''}${m.resource}${m.namespace ? ` in ${m.namespace}` : ''}`) };
@@ -147,6 +199,7 @@ export async function onboardCluster(store: Store, box: SecretBox, actor: Actor,
 
 /** Runs the preflight of a stored connector again (after a grant was applied, say), audited. */
 export async function preflightConnector(store: Store, box: SecretBox, actor: Actor, c: ConnectorRow): Promise<PreflightResult> {
+  if (snapshotOf(c) !== undefined) throw new PalisadeError('E_USAGE', `connector ${c.name} reads a saved snapshot: there is no API server whose permissions could be checked`);
   const scope = scopeOf(c);
   const result = await clusterPreflight(storedAccess(box, c), { features: scope.features, namespaces: scope.namespaces });
   await store.transaction(async (tx) => {
@@ -350,8 +403,7 @@ export function exemptionMatcher(c: Pick<ConnectorRow, 'id' | 'name'>, exemption
 export async function syncConnector(store: Store, box: SecretBox, actor: Actor, c: ConnectorRow, opts: { now?: Date } = {}): Promise<SyncResult> {
   const now = opts.now ?? new Date();
   const at = now.toISOString();
-  const access = storedAccess(box, c);
-  const { report, snapshot } = await scanCluster({ access, connector: ClusterConnector.open(access, scopeOf(c)), config: parseConfig('', 'palisade.yaml'), now });
+  const { report, snapshot } = await scanCluster({ access: {}, connector: openClusterOf(box, c), config: parseConfig('', 'palisade.yaml'), now });
   const inventory = inventoryOf(c.id, { context: snapshot.context, server: snapshot.server }, snapshot.resources);
   const resourceAsset = new Map(snapshot.resources.map((r) => [r.id, `${assetType(r.kind)}\u0000${assetKey(r.kind, r.name, r.namespace)}`]));
   return store.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import { PalisadeError } from '../model/errors.js';
 import type { OsInfo, Package } from '../model/package.js';
 import type { AssetRow, ImageReferenceRow, ImageVulnerabilityRow, Store } from '../storage/store.js';
 import { analyzeFiles, wantedByAny } from '../vuln/analyzers/run.js';
+import { snapshotOf } from './connectors.js';
 import { InProcessQueue, type JobQueue } from './jobs.js';
 import { registryClientOptions, storedRegistryAuth, storedRegistrySettings } from './registry-connector.js';
 import type { VulnBackend, VulnDatabase } from './scan-image.js';
@@ -21,6 +22,8 @@ export interface ImageScanJob {
   aliases?: string[];
   /** Read the layers again even when the digest was scanned before. */
   force?: boolean;
+  /** An OCI layout folder holding the image (a snapshot connector's offline images): read instead of pulling. */
+  layout?: string;
 }
 
 /** Settings of the server's image scanning. */
@@ -145,7 +148,7 @@ export class ImageScans {
     this.backend = opts.backend ?? loadVulnBackend();
     this.now = opts.now ?? (() => new Date());
     this.queue.register<ImageScanJob>(IMAGE_SCAN_JOB, async (data) => {
-      await this.scan(data.reference, { aliases: data.aliases, force: data.force });
+      await this.scan(data.reference, { aliases: data.aliases, force: data.force, layout: data.layout });
     });
   }
 
@@ -184,11 +187,11 @@ export class ImageScans {
   }
 
   /** Queues a scan of a reference; a reference never seen is recorded as pending. False when one already waits. */
-  async enqueue(reference: string, opts: { aliases?: string[]; force?: boolean } = {}): Promise<boolean> {
+  async enqueue(reference: string, opts: { aliases?: string[]; force?: boolean; layout?: string } = {}): Promise<boolean> {
     if (!(await this.opts.store.getImageReference(reference))) {
       await this.opts.store.putImageReference({ reference, digest: null, status: 'pending', errorCode: null, error: null, attemptedAt: this.now().toISOString(), succeededAt: null });
     }
-    const id = await this.queue.enqueue<ImageScanJob>(IMAGE_SCAN_JOB, { reference, aliases: opts.aliases, force: opts.force }, { singletonKey: `image:${reference}`, retryLimit: 0 });
+    const id = await this.queue.enqueue<ImageScanJob>(IMAGE_SCAN_JOB, { reference, aliases: opts.aliases, force: opts.force, ...(opts.layout ? { layout: opts.layout } : {}) }, { singletonKey: `image:${reference}`, retryLimit: 0 });
     return id !== undefined;
   }
 
@@ -204,9 +207,10 @@ export class ImageScans {
    * Scans one reference now: resolves its manifest (and config) to learn the digest; reads the layers only
    * when that digest was never scanned (or `force`); matches the packages; stores packages, vulnerabilities
    * and the reference's outcome; and refreshes the image assets that name it. Never throws: a failure is
-   * stored on the reference, with what to do.
+   * stored on the reference, with what to do. With `layout`, the image is read from that OCI layout folder
+   * rather than pulled.
    */
-  async scan(reference: string, opts: { aliases?: string[]; force?: boolean } = {}): Promise<ImageScanOutcome> {
+  async scan(reference: string, opts: { aliases?: string[]; force?: boolean; layout?: string } = {}): Promise<ImageScanOutcome> {
     const refs = [reference, ...(opts.aliases ?? [])];
     const attemptedAt = this.now().toISOString();
     try {
@@ -214,7 +218,9 @@ export class ImageScans {
       let digest: string;
       let cached = true;
       try {
-        const img = await openImage({ kind: 'registry', reference }, { platform: this.opts.platform, registry: await this.registryOptionsFor(reference) });
+        const img = opts.layout
+          ? await openImage({ kind: 'oci-layout', path: opts.layout }, { platform: this.opts.platform })
+          : await openImage({ kind: 'registry', reference }, { platform: this.opts.platform, registry: await this.registryOptionsFor(reference) });
         try {
           if (!img.digest) throw new PalisadeError('E_IMAGE_FORMAT', `${reference}: the image has no manifest digest`);
           digest = img.digest;
@@ -351,17 +357,19 @@ export class ImageScans {
     await this.opts.store.refreshImageExposure(connectorId);
     const connector = await this.opts.store.getConnector(connectorId);
     const excluded = (connector?.config.scope as { excludeImages?: string[] } | undefined)?.excludeImages ?? [];
+    // A snapshot connector (an offline cluster) scans only the images it has as OCI layouts: nothing is pulled.
+    const layouts = connector && snapshotOf(connector) !== undefined ? ((connector.config.images ?? {}) as Record<string, string>) : undefined;
     const refs = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.opts.store.listAssets({ type: 'image', connectorId, limit: 1000, cursor });
-      for (const a of page.items) if (!imageExcluded(a.key, excluded)) refs.add(a.key);
+      for (const a of page.items) if (!imageExcluded(a.key, excluded) && (!layouts || typeof layouts[a.key] === 'string')) refs.add(a.key);
       cursor = page.next;
     } while (cursor);
     let queued = 0;
     for (const reference of refs) {
       if (await this.opts.store.getImageReference(reference)) await this.refreshAssets([reference]);
-      if (await this.enqueue(reference)) queued++;
+      if (await this.enqueue(reference, layouts ? { layout: layouts[reference] } : {})) queued++;
     }
     return queued;
   }

@@ -1,6 +1,6 @@
 import { ClusterConnector, ClusterMirror, type ClusterScope } from '../inputs/cluster/index.js';
 import type { Store } from '../storage/store.js';
-import { monitoringStopped, recordSyncFailure, storedAccess, syncConnector, type SyncResult } from './connectors.js';
+import { monitoringStopped, recordSyncFailure, snapshotOf, storedAccess, syncConnector, type SyncResult } from './connectors.js';
 import type { JobQueue, KeyedLock } from './jobs.js';
 import type { SecretBox } from './secrets.js';
 import type { Actor } from './users.js';
@@ -209,7 +209,8 @@ export class SyncScheduler {
       s.failures = 0;
       this.later(id, this.intervalMs + this.jitter(), 'interval');
       for (const l of this.listeners) l(id, { ok: true, result });
-      if (this.opts.watch !== false && !s.mirror && !s.mirrorStarting) void this.watch(id);
+      // A saved snapshot does not change: only live clusters are watched.
+      if (this.opts.watch !== false && !s.mirror && !s.mirrorStarting && snapshotOf(c) === undefined) void this.watch(id);
     } catch (e) {
       const error = message(e);
       s.failures++;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseDuration } from '../../app/alerts.js';
 import { PalisadeError } from '../../model/errors.js';
@@ -15,6 +16,7 @@ interface ServeFlags {
   queue?: string;
   inactiveDays: string;
   retentionDays: string;
+  demo?: boolean;
 }
 
 /** What tests give `serve`: a promise whose settling stops the server (instead of SIGINT/SIGTERM), and where to report the address. */
@@ -71,6 +73,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
     .option('--queue <kind>', 'where background jobs run: in-process, or pg-boss (shared by every server on one PostgreSQL; the default with DATABASE_URL)')
     .option('--inactive-days <n>', 'offboarding: days without data or heartbeat after which a connector counts as inactive', '30')
     .option('--retention-days <n>', 'offboarding: days an offboarded connector\'s data is kept before it is purged', '30')
+    .option('--demo', 'load the bundled demo environment (a cluster snapshot, an audit log, an image) first: no cluster or network needed; its own data directory (default: palisade-demo under the normal one) and SQLite store')
     .action(async (flags: ServeFlags) => {
       try {
         const port = servePort(flags.port, io.env);
@@ -79,12 +82,39 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
         const retentionDays = wholeDays('--retention-days', flags.retentionDays);
         // Loaded on use: the server and its cluster client are heavy imports that other commands do not need.
         const { buildApp, loggerOptions } = await import('../../api/server.js');
-        const { describeStoreLocation, prepareServer, queueKindOf, startAssessment } = await import('../../app/serve.js');
-        const queue = queueKindOf(flags.queue, io.env);
-        const server = await prepareServer({ dataDir: flags.dataDir, env: io.env });
+        const { describeStoreLocation, prepareServer, queueKindOf, resolveDataDir, startAssessment } = await import('../../app/serve.js');
+        let env = io.env;
+        let dataDir = flags.dataDir;
+        let demoLogin: import('../../app/demo.js').DemoLogin | undefined;
+        if (flags.demo) {
+          const demo = await import('../../app/demo.js');
+          dataDir = flags.dataDir ?? join(resolveDataDir(undefined, io.env), demo.DEMO_DATA_FOLDER);
+          // The demo keeps to its own folder and SQLite store, so it never mixes with a real server's data.
+          env = { ...io.env, DATABASE_URL: undefined };
+          demoLogin = demo.demoLogin(dataDir, env);
+          if (demoLogin.password) env = { ...env, PALISADE_ADMIN_USER: demoLogin.username, PALISADE_ADMIN_PASSWORD: demoLogin.password };
+        }
+        const queue = queueKindOf(flags.queue, env);
+        const server = await prepareServer({ dataDir, env });
+        let demoDbPath: string | undefined;
+        if (demoLogin) {
+          const login = demoLogin;
+          const { applyDemoLogin, loadDemoEnvironment } = await import('../../app/demo.js');
+          const summary = await Promise.resolve()
+            .then(async () => {
+              await applyDemoLogin(server.store, login);
+              return loadDemoEnvironment(server, { dataDir: server.dataDir });
+            })
+            .catch(async (e: unknown) => {
+              await server.store.close();
+              throw e;
+            });
+          demoDbPath = summary.dbPath;
+          io.stderr(`palisade: demo environment loaded into ${server.dataDir}: cluster "${summary.connectorName}" with ${summary.findings} findings, ${summary.alerts} alerts, ${summary.vulnerabilities} vulnerabilities in running images\n`);
+        }
         const { serverAuditOptions, startServerAudit } = await import('../../app/server-audit.js');
         const audit = await Promise.resolve()
-          .then(() => startServerAudit(server.store, serverAuditOptions(flags.config, io.env, (line) => io.stderr(`palisade: ${line}\n`))))
+          .then(() => startServerAudit(server.store, serverAuditOptions(flags.config, env, (line) => io.stderr(`palisade: ${line}\n`))))
           .catch(async (e: unknown) => {
             await server.store.close();
             throw e;
@@ -92,14 +122,17 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
         const { createImageScanning } = await import('../../app/registry-connector-scheduler.js');
         // The scans log through the server's logger, which exists once the app is built.
         const logTo: { app?: { log: Record<'info' | 'warn', (msg: string) => void> } } = {};
-        const images = createImageScanning(server, { log: (level, msg) => logTo.app?.log[level](msg) });
+        // The demo's images are matched against the database built from its bundled advisories.
+        const images = createImageScanning(server, { log: (level, msg) => logTo.app?.log[level](msg), ...(demoDbPath ? { dbPath: demoDbPath } : {}) });
         // Offboarding writes its bundles to the data directory and stops connectors in this process's scheduler once it runs.
         let running: { scheduler: import('../../app/offboarding.js').MonitoringControl } | undefined;
         const offboarding = { dataDir: server.dataDir, monitoring: () => (running ? [running.scheduler] : []), inactiveDays, retentionDays };
         const app = await buildApp({ store: server.store, secrets: server.secrets, logger: loggerOptions(flags.logLevel), trustProxy: flags.trustProxy, offboarding, audit: audit.audit, images: images.scans, syncLocks: server.syncLocks });
         logTo.app = app;
         try {
-          if (server.createdOwner?.password) {
+          if (demoLogin) {
+            // The demo's login is printed on every start, below.
+          } else if (server.createdOwner?.password) {
             io.stderr(
               `palisade: created the first Owner "${server.createdOwner.username}" with this one-time password (it is shown only now):\n\n    ${server.createdOwner.password}\n\n` +
                 `Log in and add your own users, or set PALISADE_ADMIN_PASSWORD before the first start.\n`,
@@ -108,8 +141,14 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
             io.stderr(`palisade: created the first Owner "${server.createdOwner.username}" with the password from PALISADE_ADMIN_PASSWORD\n`);
           }
           const address = await app.listen({ host: flags.host, port });
-          io.stderr(`palisade: listening on ${address} (store: ${describeStoreLocation(server.dataDir, io.env)})\n`);
-          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, queue, env: io.env, log: (level, msg) => app.log[level](msg) });
+          io.stderr(`palisade: listening on ${address} (store: ${describeStoreLocation(server.dataDir, env)})\n`);
+          if (demoLogin) {
+            const password = demoLogin.password
+              ? `password ${demoLogin.password}\n          (kept in ${demoLogin.file}, readable only by you, so every demo start can show it)`
+              : 'the password from PALISADE_ADMIN_PASSWORD';
+            io.stderr(`\npalisade: demo ready at ${address}\n          log in as "${demoLogin.username}" with ${password}\n\n`);
+          }
+          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, queue, env, log: (level, msg) => app.log[level](msg) });
           await images.start(assessment.scheduler);
           running = assessment;
           // Offboarded connectors whose retention period is over are purged hourly.

@@ -105,6 +105,15 @@ export class KubeHttp {
   }
 }
 
+/**
+ * What {@link ClusterConnector} reads a cluster through: the API server ({@link KubeHttp}), or a saved
+ * snapshot answering the same list and get requests. Only a live cluster has a KubeConfig, for watches.
+ */
+export interface KubeApi {
+  readonly loaded: Pick<LoadedKubeConfig, 'context' | 'server'> & { kc?: KubeConfig };
+  request: KubeHttp['request'];
+}
+
 /** Turns an error answer into a PalisadeError whose message says what to do. */
 export function answerError(what: string, a: ApiAnswer): PalisadeError {
   const st = (a.body ?? {}) as ApiStatus;

@@ -1,8 +1,8 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { minimatch } from 'minimatch';
-import type { InputError } from '../../model/errors.js';
+import { PalisadeError, type InputError } from '../../model/errors.js';
 import type { K8sObject, Resource } from '../../model/resource.js';
-import { answerError, KubeHttp, loadKubeConfig, type ApiStatus, type ClusterAccess } from './client.js';
+import { answerError, KubeHttp, loadKubeConfig, type ApiStatus, type ClusterAccess, type KubeApi } from './client.js';
 import { kindsFor, readsData, type ClusterFeature, type ClusterKind } from './kinds.js';
 import { normalizeObject, toResource } from './normalize.js';
 
@@ -58,7 +58,7 @@ export class ClusterConnector {
   private readonly features: ReadonlySet<ClusterFeature>;
   private readonly excludedNamespaces = new Set<string>();
 
-  constructor(readonly http: KubeHttp, readonly scope: ClusterScope = {}) {
+  constructor(readonly http: KubeApi, readonly scope: ClusterScope = {}) {
     this.features = new Set(scope.features ?? []);
     this.kinds = kindsFor(this.features);
   }
@@ -169,6 +169,8 @@ export class ClusterConnector {
   /** The KubeConfig a watch uses, asking for metadata only when the kind is read that way. */
   watchConfig(kind: ClusterKind): KubeConfig {
     const kc = this.http.loaded.kc;
+    // A saved snapshot has no API server behind it: nothing to watch.
+    if (!kc) throw new PalisadeError('E_USAGE', `${this.context} is a saved snapshot, not a live cluster: it cannot be watched`);
     if (this.readsData(kind)) return kc;
     const adapted = Object.create(kc) as KubeConfig;
     adapted.applyToFetchOptions = (opts) => kc.applyToFetchOptions({ ...opts, headers: { ...opts.headers, Accept: METADATA_ONE } });
