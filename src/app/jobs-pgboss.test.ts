@@ -1,6 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailable, startPostgres, type RunningPostgres } from '../../test/helpers/postgres.js';
+import { openSqliteStore } from '../storage/sqlite/index.js';
 import { PgBossQueue } from './jobs-pgboss.js';
+import { IMAGE_SCAN_JOB, type ImageScanJob } from './image-scans.js';
+import { createImageScanning } from './registry-connector-scheduler.js';
+import { secretBox } from './secrets.js';
 
 const skip = postgresUnavailable();
 if (skip) console.warn(skip);
@@ -59,4 +67,35 @@ describe.skipIf(skip)('pg-boss job queue on PostgreSQL', () => {
       await b.stop();
     }
   }, 60_000);
+
+  it('runs image scans as jobs of a shared queue: queued by one server process, scanned by another', async () => {
+    const url = await pg.createDatabase('jobs_images');
+    const dir = mkdtempSync(join(tmpdir(), 'palisade-pgboss-images-'));
+    const store = openSqliteStore(join(dir, 'palisade.db'));
+    await store.migrate();
+    const secrets = secretBox(randomBytes(32));
+    // One process queues the scan (as a cluster sync or registry sync would); another's image scanning works it.
+    const producer = new PgBossQueue({ connectionString: url, pollingIntervalSeconds: 0.5 });
+    const workerQueue = new PgBossQueue({ connectionString: url, pollingIntervalSeconds: 0.5 });
+    const worker = createImageScanning({ store, secrets }, { queue: workerQueue, dbPath: join(dir, 'vuln.db') });
+    const reference = 'registry.shop.example/shop/storefront:2.3.1';
+    try {
+      await producer.start();
+      expect(await producer.enqueue<ImageScanJob>(IMAGE_SCAN_JOB, { reference, layout: resolve('examples/demo/image') }, { singletonKey: `image:${reference}` })).toBeDefined();
+      expect(await store.getImageReference(reference)).toBeUndefined();
+      await workerQueue.start();
+      await worker.start();
+      await workerQueue.idle();
+      // The worker ran it: the bundled layout was read and its outcome stored (no vulnerability DB here, so an error that says so).
+      const outcome = await store.getImageReference(reference);
+      expect(outcome?.status).toBe('error');
+      expect(outcome?.error).toMatch(/database/i);
+    } finally {
+      await worker.stop();
+      await Promise.all([producer.stop(), workerQueue.stop()]);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+

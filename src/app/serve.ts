@@ -106,15 +106,16 @@ export async function openJobQueue(kind: QueueKind, env: NodeJS.ProcessEnv, log?
 
 /**
  * Starts continuous assessment on a prepared server: the job queue (in process, or pg-boss shared with the
- * other processes on PostgreSQL) and the {@link SyncScheduler} syncing every cluster connector now and on
- * its interval, under the server's per-connector lock.
+ * other processes on PostgreSQL; `jobs` when the caller opened it) and the {@link SyncScheduler} syncing every
+ * cluster connector now and on its interval, under the server's per-connector lock.
  */
 export async function startAssessment(
   server: Pick<PreparedServer, 'store' | 'secrets'> & Partial<Pick<PreparedServer, 'syncLocks'>>,
-  opts: Omit<SchedulerOptions, 'store' | 'secrets' | 'queue' | 'locks'> & { queue?: QueueKind; env?: NodeJS.ProcessEnv } = {},
+  opts: Omit<SchedulerOptions, 'store' | 'secrets' | 'queue' | 'locks'> & { queue?: QueueKind; env?: NodeJS.ProcessEnv; jobs?: JobQueue } = {},
 ): Promise<RunningAssessment> {
-  const { queue: kind, env = process.env, ...schedulerOpts } = opts;
-  const queue = await openJobQueue(kind ?? 'in-process', env, opts.log);
+  const { queue: kind, env = process.env, jobs, ...schedulerOpts } = opts;
+  // An opened queue (shared with the image scans on pg-boss) is started and stopped here all the same.
+  const queue = jobs ?? (await openJobQueue(kind ?? 'in-process', env, opts.log));
   const scheduler = new SyncScheduler({ ...schedulerOpts, store: server.store, secrets: server.secrets, queue, locks: server.syncLocks });
   await queue.start();
   await scheduler.start();

@@ -82,7 +82,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
         const retentionDays = wholeDays('--retention-days', flags.retentionDays);
         // Loaded on use: the server and its cluster client are heavy imports that other commands do not need.
         const { buildApp, loggerOptions } = await import('../../api/server.js');
-        const { describeStoreLocation, prepareServer, queueKindOf, resolveDataDir, startAssessment } = await import('../../app/serve.js');
+        const { describeStoreLocation, openJobQueue, prepareServer, queueKindOf, resolveDataDir, startAssessment } = await import('../../app/serve.js');
         let env = io.env;
         let dataDir = flags.dataDir;
         let demoLogin: import('../../app/demo.js').DemoLogin | undefined;
@@ -123,7 +123,11 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
         // The scans log through the server's logger, which exists once the app is built.
         const logTo: { app?: { log: Record<'info' | 'warn', (msg: string) => void> } } = {};
         // The demo's images are matched against the database built from its bundled advisories.
-        const images = createImageScanning(server, { log: (level, msg) => logTo.app?.log[level](msg), ...(demoDbPath ? { dbPath: demoDbPath } : {}) });
+        const logToApp = (level: 'info' | 'warn', msg: string) => logTo.app?.log[level](msg);
+        // On pg-boss, image scans and registry syncs are jobs of the same queue as cluster syncs, shared by every
+        // server process on the database; in one process they keep a queue of their own beside the syncs'.
+        const jobs = queue === 'pg-boss' ? await openJobQueue(queue, env, logToApp) : undefined;
+        const images = createImageScanning(server, { log: logToApp, ...(jobs ? { queue: jobs } : {}), ...(demoDbPath ? { dbPath: demoDbPath } : {}) });
         // Offboarding writes its bundles to the data directory and stops connectors in this process's scheduler once it runs.
         let running: { scheduler: import('../../app/offboarding.js').MonitoringControl } | undefined;
         const offboarding = { dataDir: server.dataDir, monitoring: () => (running ? [running.scheduler] : []), inactiveDays, retentionDays };
@@ -148,7 +152,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void, deps: Serv
               : 'the password from PALISADE_ADMIN_PASSWORD';
             io.stderr(`\npalisade: demo ready at ${address}\n          log in as "${demoLogin.username}" with ${password}\n\n`);
           }
-          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, queue, env, log: (level, msg) => app.log[level](msg) });
+          const assessment = await startAssessment(server, { intervalMs, watch: flags.watch, queue, jobs, env, log: (level, msg) => app.log[level](msg) });
           await images.start(assessment.scheduler);
           running = assessment;
           // Offboarded connectors whose retention period is over are purged hourly.
