@@ -1,10 +1,10 @@
 /**
  * List latency of the server API with a large inventory: 100 clusters x 500 workloads (with their
- * namespaces, containers, images, service accounts, relations, findings and score points) inserted through
- * the Store, then each list endpoint under 50 concurrent clients (autocannon) for a few seconds: p50 and p99
- * latency and requests per second, on SQLite and on PostgreSQL (when installed, see
- * test/helpers/postgres.ts). The server runs in a child process, so the load generator does not share its
- * event loop. Each line ends with the p50 ratio to `GET /healthz` under the same load in the same run.
+ * namespaces, containers, images, service accounts, relations, findings and score points, and a scan of each
+ * image they run with its vulnerabilities) inserted through the Store, then each list endpoint under 50
+ * concurrent clients (autocannon) for a few seconds: p50 and p99 latency and requests per second, on SQLite
+ * and on PostgreSQL (when installed, see test/helpers/postgres.ts). The server runs in a child process, so
+ * the load generator does not share its event loop. Each line ends with the p50 ratio to `GET /healthz` under the same load in the same run.
  *
  *   npm run bench:api [-- --clusters 100 --workloads 500 --seconds 5 --only sqlite|postgres]
  */
@@ -35,6 +35,8 @@ const NAMESPACES = 20;
 const CHECKS = ['PAL-K8S-001', 'PAL-K8S-002', 'PAL-K8S-005', 'PAL-K8S-010', 'PAL-K8S-013', 'PAL-K8S-021', 'PAL-K8S-030', 'PAL-K8S-044'];
 const SEVERITY = ['critical', 'high', 'high', 'medium', 'medium', 'medium', 'low', 'low'];
 const KINDS = ['Deployment', 'Deployment', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'];
+const VULNS_PER_IMAGE = 100;
+const CVES = 3000;
 
 /** Child mode: serve the API on the given store and report the address. */
 if (process.argv[2] === '--serve') {
@@ -109,7 +111,32 @@ async function seedCluster(store: Store, n: number, at: string): Promise<{ id: s
   await store.putRelations(relations);
   await store.upsertFindings(findings, at);
   await store.appendScore({ scope: `connector:${c.id}`, at, score: 40 + (n % 50) });
+  await store.refreshImageExposure(c.id);
   return { id: c.id, assets: id.size };
+}
+
+/**
+ * The scans of the images the clusters run (each reference once; 420 with the default sizes): `VULNS_PER_IMAGE`
+ * vulnerabilities each out of a pool of `CVES`, so the by-CVE view groups rows shared by many images.
+ */
+async function seedImages(store: Store, at: string): Promise<number> {
+  const refs = new Set<string>();
+  for (let i = 0; i < WORKLOADS; i++) refs.add(`registry.example.com/team-${i % NAMESPACES}/svc-${i % 60}:1.${i % 7}`);
+  let rows = 0;
+  let n = 0;
+  for (const reference of refs) {
+    const digest = `sha256:${n.toString(16).padStart(64, '0')}`;
+    const vulns = Array.from({ length: VULNS_PER_IMAGE }, (_, k) => {
+      const cve = (n * 37 + k * 101) % CVES;
+      const sev = ['critical', 'high', 'medium', 'low'][cve % 4]!;
+      return { digest, vulnId: `CVE-2025-${String(10000 + cve)}`, package: `pkg-${cve % 300}`, installedVersion: '1.0.0', packagePath: '', ecosystem: 'debian', fixedVersion: cve % 3 ? '1.0.1' : null, status: cve % 3 ? 'fixed' : 'affected', severity: sev, title: `issue ${cve}`, aliases: [], primaryUrl: null, layer: null };
+    });
+    await store.putImageScan({ digest, reference, platform: 'linux/amd64', os: null, packages: [], layers: [], packageCount: 300, scannedAt: at, matchedAt: at, dbUpdatedAt: null }, vulns);
+    await store.putImageReference({ reference, digest, status: 'ok', errorCode: null, error: null, attemptedAt: at, succeededAt: at });
+    rows += vulns.length;
+    n++;
+  }
+  return rows;
 }
 
 interface Case {
@@ -155,6 +182,7 @@ async function bench(label: string, store: Store, spec: { sqlite?: string; postg
     assets += seeded.assets;
   }
   await store.appendScore({ scope: 'overall', at, score: 61.5 });
+  const vulnerabilities = await seedImages(store, at);
   const system = { name: 'system', role: 'owner' as const };
   const owner = await addUser(store, system, { username: 'bench', role: 'owner', password: 'bench-password-1234' });
   const token = (await createToken(store, system, { userId: owner.id, name: 'bench', role: 'owner' })).token;
@@ -163,7 +191,7 @@ async function bench(label: string, store: Store, spec: { sqlite?: string; postg
   await store.setGlobalAccess({ kind: 'user', id: scoped.id }, false);
   for (const id of ids.slice(0, 10)) await store.putRoleBinding({ subjectKind: 'user', subjectId: scoped.id, connectorId: id, role: 'reader', createdBy: 'bench' });
   const scopedToken = (await createToken(store, system, { userId: scoped.id, name: 'bench', role: 'reader' })).token;
-  console.log(`${label}: seeded ${CLUSTERS} clusters x ${WORKLOADS} workloads (${assets} assets, ${CLUSTERS * WORKLOADS * 3} findings, ${CLUSTERS * WORKLOADS * 4} relations) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${label}: seeded ${CLUSTERS} clusters x ${WORKLOADS} workloads (${assets} assets, ${CLUSTERS * WORKLOADS * 3} findings, ${CLUSTERS * WORKLOADS * 4} relations, ${vulnerabilities} image vulnerabilities) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await store.close();
 
   const { address, child } = await startServer(spec);
@@ -177,6 +205,7 @@ async function bench(label: string, store: Store, spec: { sqlite?: string; postg
       { name: 'recommendations', path: '/api/v1/recommendations' },
       { name: 'recommendations one cluster', path: `/api/v1/recommendations?connector=${one}` },
       { name: 'recommendation affected page', path: `/api/v1/recommendations/${CHECKS[1]}?limit=100` },
+      { name: 'vulnerabilities by CVE', path: '/api/v1/vulnerabilities?view=cve&limit=100' },
       { name: 'connectors', path: '/api/v1/connectors' },
       { name: 'score', path: '/api/v1/score' },
       { name: 'assets page (Reader of 10 connectors)', path: '/api/v1/assets?limit=100', token: scopedToken },

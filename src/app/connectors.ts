@@ -463,22 +463,16 @@ export function recommendationOf(checkId: string, severity: Severity): Omit<Reco
   return { checkId, slug: c?.slug ?? checkId, title: c?.title ?? checkId, category: c?.category ?? 'unknown', severity, remediation: c?.remediation ?? '' };
 }
 
-/** Findings grouped by check across assets, most severe first, then most assets affected. */
-export async function listRecommendations(store: Store, q: { connectorId?: string; connectorIds?: readonly string[]; severity?: Severity } = {}): Promise<Recommendation[]> {
-  const byCheck = new Map<string, Recommendation>();
-  for (const s of await store.summarizeFindings({ connectorId: q.connectorId, connectorIds: q.connectorIds })) {
+/**
+ * Findings grouped by check across assets, most severe first, then most assets affected: read from the
+ * per-check totals the store keeps (`checkId`: only that check's line).
+ */
+export async function listRecommendations(store: Store, q: { connectorId?: string; connectorIds?: readonly string[]; severity?: Severity; checkId?: string } = {}): Promise<Recommendation[]> {
+  const out: Recommendation[] = [];
+  for (const s of await store.summarizeChecks({ connectorId: q.connectorId, connectorIds: q.connectorIds, checkId: q.checkId })) {
+    // A check whose severity changed between syncs counts at its highest severity (the totals keep the maximum).
     const sev = asSeverity(s.severity);
-    const cur = byCheck.get(s.checkId);
-    if (!cur) {
-      byCheck.set(s.checkId, { ...recommendationOf(s.checkId, sev), affected: s.assets, findings: s.findings, lastSeen: s.lastSeen });
-      continue;
-    }
-    // A check whose severity was changed between syncs: counted once, at its highest severity.
-    if (severityRank(sev) > severityRank(cur.severity)) cur.severity = sev;
-    cur.affected += s.assets;
-    cur.findings += s.findings;
-    if (s.lastSeen > cur.lastSeen) cur.lastSeen = s.lastSeen;
+    if (!q.severity || sev === q.severity) out.push({ ...recommendationOf(s.checkId, sev), affected: s.assets, findings: s.findings, lastSeen: s.lastSeen });
   }
-  const out = [...byCheck.values()].filter((r) => !q.severity || r.severity === q.severity);
   return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.affected - a.affected || a.checkId.localeCompare(b.checkId));
 }

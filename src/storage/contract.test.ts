@@ -488,6 +488,14 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       ]);
       expect(await store.countAlerts({ since: '2026-01-01T00:00:00Z', bucket: 'hour', connectorId: 'c1' })).toEqual([{ bucket: '2026-01-01T10', severity: 'low', count: 2 }]);
       expect(await store.countAlerts({ since: '2026-01-02T00:00:00Z', until: '2026-01-03T00:00:00Z', bucket: 'day' })).toEqual([{ bucket: '2026-01-02', severity: 'high', count: 1 }]);
+      expect(await store.countAlerts({ since: '2026-01-01T00:00:00Z', bucket: 'day', connectorIds: ['c2', 'c9'] })).toEqual([{ bucket: '2026-01-02', severity: 'high', count: 1 }]);
+      expect(await store.countAlertsByStatus()).toEqual([
+        { status: 'new', severity: 'high', count: 1 },
+        { status: 'new', severity: 'low', count: 1 },
+        { status: 'resolved', severity: 'low', count: 1 },
+      ]);
+      expect(await store.countAlertsByStatus({ connectorId: 'c1' })).toEqual([{ status: 'new', severity: 'low', count: 1 }, { status: 'resolved', severity: 'low', count: 1 }]);
+      expect(await store.countAlertsByStatus({ connectorIds: [] })).toEqual([]);
 
       // Retention: processed events no alert keeps go; evidence stays.
       expect(await store.pruneAuditEvents('2026-02-01T00:00:00Z')).toBe(1);
@@ -702,6 +710,189 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect((await store.getApiToken('tok-2'))!.lastUsedAt).toBe('2026-01-01T00:00:00.000Z');
       await store.touchApiToken('tok-2', '2026-01-01T00:01:30.000Z', '2026-01-01T00:00:30.000Z');
       expect((await store.getApiToken('tok-2'))!.lastUsedAt).toBe('2026-01-01T00:01:30.000Z');
+    });
+
+    it('counts assets by type and by kind, and lists which assets fail which checks, per connector', async () => {
+      const a = await store.createConnector({ kind: 'cluster', name: 'a', config: {}, secrets: null });
+      const b = await store.createConnector({ kind: 'cluster', name: 'b', config: {}, secrets: null });
+      const at = new Date().toISOString();
+      const [web, api, pod, , other] = await store.upsertAssets(
+        [
+          { connectorId: a.id, type: 'workload', key: 'shop/Deployment/web', attributes: { kind: 'Deployment' } },
+          { connectorId: a.id, type: 'workload', key: 'shop/Deployment/api', attributes: { kind: 'Deployment' } },
+          { connectorId: a.id, type: 'pod', key: 'shop/Pod/p', attributes: { kind: 'Pod' } },
+          { connectorId: a.id, type: 'image', key: 'nginx:1', attributes: { reference: 'nginx:1' } },
+          { connectorId: b.id, type: 'workload', key: 'ops/DaemonSet/agent', attributes: { kind: 'DaemonSet' } },
+        ],
+        at,
+      );
+      expect(await store.countAssets({ by: 'type' })).toEqual([
+        { value: 'workload', count: 3 },
+        { value: 'image', count: 1 },
+        { value: 'pod', count: 1 },
+      ]);
+      expect(await store.countAssets({ by: 'kind', connectorId: a.id })).toEqual([
+        { value: 'Deployment', count: 2 },
+        { value: 'Pod', count: 1 },
+      ]);
+      expect(await store.countAssets({ by: 'kind', connectorIds: [b.id] })).toEqual([{ value: 'DaemonSet', count: 1 }]);
+      expect(await store.countAssets({ by: 'type', connectorIds: [] })).toEqual([]);
+      // Two findings of C1 on web (two fields): one pair.
+      const fails = [[web, 'C1', 'spec.a'], [web, 'C1', 'spec.b'], [api, 'C2', 'p'], [pod, 'C1', 'p'], [other, 'C1', 'p']] as const;
+      await store.upsertFindings(fails.map(([asset, checkId, path]) => ({ assetId: asset.id, checkId, severity: 'high', path, message: 'm' })), at);
+      const pairs = (q?: Parameters<Store['listFindingAssets']>[0]) => store.listFindingAssets(q).then((l) => l.map((x) => `${x.checkId}:${x.assetId}`).sort());
+      expect(await pairs()).toEqual([`C1:${web.id}`, `C1:${pod.id}`, `C1:${other.id}`, `C2:${api.id}`].sort());
+      expect(await pairs({ checkIds: ['C2', 'C9'] })).toEqual([`C2:${api.id}`]);
+      expect(await pairs({ checkIds: ['C1'], connectorId: b.id })).toEqual([`C1:${other.id}`]);
+      expect(await pairs({ connectorIds: [a.id] })).toEqual([`C1:${web.id}`, `C1:${pod.id}`, `C2:${api.id}`].sort());
+      expect(await pairs({ checkIds: [] })).toEqual([]);
+    });
+
+    it('keeps the per-check totals equal to a fresh count of the findings through syncs, exemptions, deletion and purge', async () => {
+      const a = await store.createConnector({ kind: 'cluster', name: 'a', config: {}, secrets: null });
+      const b = await store.createConnector({ kind: 'cluster', name: 'b', config: {}, secrets: null });
+      const [web, api, other, loose] = await store.upsertAssets(
+        [
+          { connectorId: a.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} },
+          { connectorId: a.id, type: 'workload', key: 'shop/Deployment/api', attributes: {} },
+          { connectorId: b.id, type: 'workload', key: 'ops/DaemonSet/agent', attributes: {} },
+          { connectorId: null, type: 'workload', key: 'local/Deployment/x', attributes: {} },
+        ],
+        '2026-01-01T00:00:00Z',
+      );
+      expect((await store.getAssets([web.id, 'nope', api.id, web.id])).sort((x, y) => x.id.localeCompare(y.id))).toEqual([web, api].sort((x, y) => x.id.localeCompare(y.id)));
+      expect(await store.getAssets([])).toEqual([]);
+      type NewFinding = Parameters<Store['upsertFindings']>[0][number];
+      // What a sync writes: the findings of this assessment, then the connector's older ones pruned, together.
+      const sync = (connectorId: string, at: string, findings: NewFinding[]) =>
+        store.transaction(async (tx) => {
+          await tx.upsertFindings(findings, at);
+          await tx.pruneFindings(connectorId, at);
+        });
+      const f = (assetId: string, checkId: string, severity: string, path = 'spec.p'): NewFinding => ({ assetId, checkId, severity, path, message: 'm' });
+      const rank = ['info', 'low', 'medium', 'high', 'critical'];
+      // The totals counted afresh from every finding, as the recommendations were counted before they were kept.
+      const fresh = async (connectorIds?: ReadonlyArray<string | null>) => {
+        const all = [];
+        for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+          const p = await store.listFindings({ limit: 1000, cursor });
+          all.push(...p.items);
+          cursor = p.next;
+        }
+        const out = new Map<string, { checkId: string; severity: string; assets: Set<string>; findings: number; lastSeen: string }>();
+        for (const x of all) {
+          const owner = (await store.getAsset(x.assetId))!.connectorId;
+          if (connectorIds && !connectorIds.includes(owner)) continue;
+          const cur = out.get(x.checkId) ?? { checkId: x.checkId, severity: x.severity, assets: new Set<string>(), findings: 0, lastSeen: x.lastSeen };
+          if (rank.indexOf(x.severity) > rank.indexOf(cur.severity)) cur.severity = x.severity;
+          cur.assets.add(x.assetId);
+          cur.findings++;
+          if (x.lastSeen > cur.lastSeen) cur.lastSeen = x.lastSeen;
+          out.set(x.checkId, cur);
+        }
+        return [...out.values()].map((x) => ({ ...x, assets: x.assets.size })).sort((p, q) => p.checkId.localeCompare(q.checkId));
+      };
+      const agrees = async () => {
+        expect(await store.summarizeChecks()).toEqual(await fresh());
+        for (const c of [a.id, b.id]) expect(await store.summarizeChecks({ connectorId: c })).toEqual(await fresh([c]));
+        expect(await store.summarizeChecks({ connectorIds: [a.id, b.id] })).toEqual(await fresh([a.id, b.id]));
+      };
+
+      await sync(a.id, '2026-01-01T00:00:00Z', [f(web.id, 'C1', 'high'), f(web.id, 'C1', 'high', 'spec.q'), f(api.id, 'C1', 'medium'), f(api.id, 'C2', 'low')]);
+      await sync(b.id, '2026-01-01T00:00:00Z', [f(other.id, 'C1', 'low')]);
+      await store.upsertFindings([f(loose.id, 'C2', 'info')], '2026-01-01T00:00:00Z');
+      await agrees();
+      expect(await store.summarizeChecks()).toEqual([
+        { checkId: 'C1', severity: 'high', assets: 3, findings: 4, lastSeen: '2026-01-01T00:00:00.000Z' },
+        { checkId: 'C2', severity: 'low', assets: 2, findings: 2, lastSeen: '2026-01-01T00:00:00.000Z' },
+      ]);
+      expect(await store.summarizeChecks({ checkId: 'C2', connectorIds: [b.id] })).toEqual([]);
+
+      // Added (C3), changed (C1 now critical on web, one path gone) and removed (C2 of a) findings.
+      await sync(a.id, '2026-01-02T00:00:00Z', [f(web.id, 'C1', 'critical'), f(api.id, 'C1', 'medium'), f(api.id, 'C3', 'medium')]);
+      await agrees();
+      expect(await store.summarizeChecks({ connectorId: a.id })).toEqual([
+        { checkId: 'C1', severity: 'critical', assets: 2, findings: 2, lastSeen: '2026-01-02T00:00:00.000Z' },
+        { checkId: 'C3', severity: 'medium', assets: 1, findings: 1, lastSeen: '2026-01-02T00:00:00.000Z' },
+      ]);
+      // A sync that fails half-way leaves findings and totals as they were.
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.upsertFindings([f(web.id, 'C9', 'critical')], '2026-01-03T00:00:00Z');
+          await tx.pruneFindings(a.id, '2026-01-03T00:00:00Z');
+          throw new Error('snapshot failed');
+        }),
+      ).rejects.toThrow('snapshot failed');
+      await agrees();
+      expect((await store.summarizeChecks()).map((x) => x.checkId)).toEqual(['C1', 'C2', 'C3']);
+
+      // An exemption changes no stored finding by itself; the next sync leaves out what it covers.
+      const ex = await store.createExemption({ scope: `connector:${a.id}`, checkId: 'C1', reason: 'accepted', owner: 'ops', expiresAt: null, createdBy: 'alice' });
+      await agrees();
+      await sync(a.id, '2026-01-04T00:00:00Z', [f(api.id, 'C3', 'medium')]);
+      await agrees();
+      expect(await store.summarizeChecks({ checkId: 'C1' })).toEqual([{ checkId: 'C1', severity: 'low', assets: 1, findings: 1, lastSeen: '2026-01-01T00:00:00.000Z' }]);
+      expect(await store.deleteExemption(ex.id)).toBe(true);
+      await sync(a.id, '2026-01-05T00:00:00Z', [f(web.id, 'C1', 'high'), f(api.id, 'C3', 'medium')]);
+      await agrees();
+
+      // A connector deleted takes its totals along; a purged one too.
+      expect(await store.deleteConnector(b.id)).toBe(true);
+      await agrees();
+      expect(await store.summarizeChecks({ connectorId: b.id })).toEqual([]);
+      await store.purgeConnectorData({ id: a.id, name: a.name });
+      await agrees();
+      expect(await store.summarizeChecks()).toEqual([{ checkId: 'C2', severity: 'info', assets: 1, findings: 1, lastSeen: '2026-01-01T00:00:00.000Z' }]);
+    });
+
+    it('keeps the unfiltered by-CVE view equal to a fresh count through scans, re-matches, references, syncs and connector deletion', async () => {
+      const at = '2026-04-01T00:00:00.000Z';
+      const c = await store.createConnector({ kind: 'cluster', name: 'cve-lab', config: {}, secrets: null });
+      const [web, img] = await store.upsertAssets(
+        [
+          { connectorId: c.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} },
+          { connectorId: c.id, type: 'image', key: 'reg.example/web:1', attributes: {} },
+          { connectorId: c.id, type: 'service', key: 'shop/Service/web', attributes: { serviceType: 'LoadBalancer' } },
+        ],
+        at,
+      );
+      const scan = (digest: string, reference: string) => ({ digest, reference, platform: null, os: null, packages: [], layers: [], packageCount: 0, scannedAt: at, matchedAt: at, dbUpdatedAt: null });
+      const vuln = (digest: string, vulnId: string, severity: string) => ({ digest, vulnId, package: 'zlib', installedVersion: '1', packagePath: '', ecosystem: 'debian', fixedVersion: null, status: 'affected', severity, title: vulnId, aliases: [], primaryUrl: null, layer: null });
+      // Every severity is known, so `severity: 'info'` filters nothing and counts afresh from the rows.
+      const agrees = async () => {
+        const kept = await store.summarizeVulnerabilities({ limit: 1000 });
+        expect(kept).toEqual(await store.summarizeVulnerabilities({ severity: 'info', limit: 1000 }));
+        return kept.items.map((v) => `${v.vulnId} ${v.severity} ${v.images}/${v.runningImages}/${v.exposedImages}`);
+      };
+      expect(await agrees()).toEqual([]);
+      await store.putImageScan(scan('sha256:a', 'reg.example/web:1'), [vuln('sha256:a', 'CVE-1', 'low'), vuln('sha256:a', 'CVE-2', 'high')]);
+      await store.putImageScan(scan('sha256:b', 'reg.example/batch:1'), [vuln('sha256:b', 'CVE-2', 'high')]);
+      await store.putImageReference({ reference: 'reg.example/web:1', digest: 'sha256:a', status: 'ok', errorCode: null, error: null, attemptedAt: at, succeededAt: at });
+      expect(await agrees()).toEqual(['CVE-2 high 1/0/0', 'CVE-1 low 1/0/0']);
+      await store.putImageReference({ reference: 'reg.example/batch:1', digest: 'sha256:b', status: 'ok', errorCode: null, error: null, attemptedAt: at, succeededAt: at });
+      expect(await agrees()).toEqual(['CVE-2 high 2/0/0', 'CVE-1 low 1/0/0']);
+      // A sync: web runs the image behind a LoadBalancer.
+      await store.putRelations([
+        { fromAsset: web.id, toAsset: img.id, kind: 'runs' },
+        { fromAsset: (await store.listAssets({ type: 'service' })).items[0].id, toAsset: web.id, kind: 'exposes' },
+      ]);
+      await store.refreshImageExposure(c.id);
+      expect(await agrees()).toEqual(['CVE-2 high 2/1/1', 'CVE-1 low 1/1/1']);
+      expect(await store.rematchImage('sha256:b', [vuln('sha256:b', 'CVE-3', 'critical')], at, 'db-2')).toBe(true);
+      expect(await agrees()).toEqual(['CVE-2 high 1/1/1', 'CVE-1 low 1/1/1', 'CVE-3 critical 1/0/0']);
+      // A failed attempt keeps the digest: nothing changes; the connector deleted, its exposure goes (a cascade).
+      await store.putImageReference({ reference: 'reg.example/web:1', digest: null, status: 'error', errorCode: 'E_IMAGE_AUTH', error: 'refused', attemptedAt: at, succeededAt: null });
+      expect(await agrees()).toEqual(['CVE-2 high 1/1/1', 'CVE-1 low 1/1/1', 'CVE-3 critical 1/0/0']);
+      expect(await store.deleteConnector(c.id)).toBe(true);
+      expect(await agrees()).toEqual(['CVE-3 critical 1/0/0', 'CVE-2 high 1/0/0', 'CVE-1 low 1/0/0']);
+      // Several readers finding it stale at once: one recomputes, all answer the same.
+      await store.putImageScan(scan('sha256:c', 'reg.example/c:1'), [vuln('sha256:c', 'CVE-1', 'low')]);
+      await store.putImageReference({ reference: 'reg.example/c:1', digest: 'sha256:c', status: 'ok', errorCode: null, error: null, attemptedAt: at, succeededAt: at });
+      const reader = open();
+      others.push(reader);
+      const pages = await Promise.all([store.summarizeVulnerabilities(), reader.summarizeVulnerabilities(), store.summarizeVulnerabilities(), reader.summarizeVulnerabilities()]);
+      for (const p of pages) expect(p).toEqual(pages[0]);
+      expect(await agrees()).toEqual(['CVE-3 critical 1/0/0', 'CVE-2 high 1/0/0', 'CVE-1 low 2/0/0']);
     });
 
     it('answers ping', async () => {

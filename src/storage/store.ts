@@ -471,15 +471,29 @@ export interface Store {
    */
   listAssets(q?: { type?: string; connectorId?: string; connectorIds?: readonly string[]; namespace?: string; q?: string; limit?: number; cursor?: string }): Promise<Page<AssetRow>>;
   getAsset(id: string): Promise<AssetRow | undefined>;
+  /** The assets of these ids that exist, in no particular order: a page's worth in one query rather than one each. */
+  getAssets(ids: readonly string[]): Promise<AssetRow[]>;
+  /**
+   * Assets counted by `type`, or by Kubernetes `kind` (the `kind` attribute of cluster objects; assets without one,
+   * such as clusters, containers and images, are left out), most first, then by name.
+   */
+  countAssets(q: { by: 'type' | 'kind'; connectorId?: string; connectorIds?: readonly string[] }): Promise<Array<{ value: string; count: number }>>;
   putRelations(relations: AssetRelationRow[]): Promise<void>;
   listRelations(assetId: string): Promise<AssetRelationRow[]>;
 
   upsertFindings(findings: Array<Omit<FindingRow, 'id' | 'firstSeen' | 'lastSeen'>>, seenAt: string): Promise<FindingRow[]>;
   listFindings(q?: { assetId?: string; checkId?: string; connectorId?: string; connectorIds?: readonly string[]; limit?: number; cursor?: string }): Promise<Page<FindingRow>>;
+  /** Which assets fail which checks: the distinct (check, asset) pairs of the findings, optionally of some checks only. */
+  listFindingAssets(q?: { checkIds?: readonly string[]; connectorId?: string; connectorIds?: readonly string[] }): Promise<Array<{ checkId: string; assetId: string }>>;
   /** Deletes the findings on the connector's assets last seen before `before` (gone since the last assessment); returns how many. */
   pruneFindings(connectorId: string, before: string): Promise<number>;
   /** Findings grouped by check and severity, optionally of one connector's assets (or of a set: `connectorIds`). */
   summarizeFindings(q?: { connectorId?: string; connectorIds?: readonly string[] }): Promise<FindingSummary[]>;
+  /**
+   * One line per check, at its highest severity (an unknown one reads `unknown`), ordered by check id: read from
+   * the per-connector totals the store keeps as findings are written and pruned, so as cheap as a short list.
+   */
+  summarizeChecks(q?: { connectorId?: string; connectorIds?: readonly string[]; checkId?: string }): Promise<FindingSummary[]>;
 
   createExemption(e: Omit<ExemptionRow, 'id' | 'createdAt'>): Promise<ExemptionRow>;
   getExemption(id: string): Promise<ExemptionRow | undefined>;
@@ -561,7 +575,9 @@ export interface Store {
   alertEventSeqs(id: number): Promise<number[]>;
   updateAlertStatus(id: number, s: { status: AlertStatus; by: string; at: string; reason: string | null }): Promise<AlertRow | undefined>;
   /** Alerts raised (first seen) since `since`, counted per hour or day and severity, oldest bucket first. */
-  countAlerts(q: { since: string; until?: string; bucket: 'hour' | 'day'; connectorId?: string }): Promise<AlertCount[]>;
+  countAlerts(q: { since: string; until?: string; bucket: 'hour' | 'day'; connectorId?: string; connectorIds?: readonly string[] }): Promise<AlertCount[]>;
+  /** Alerts counted by status and severity (the open ones of the dashboard), ordered by status and severity. */
+  countAlertsByStatus(q?: { connectorId?: string; connectorIds?: readonly string[] }): Promise<Array<{ status: AlertStatus; severity: string; count: number }>>;
   createSuppression(s: NewSuppressionRow): Promise<SuppressionRow>;
   getSuppression(id: number): Promise<SuppressionRow | undefined>;
   /** Suppressions not removed (expired included), or all; those of a connector include the global ones. */

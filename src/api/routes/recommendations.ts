@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { listRecommendations, recommendationOf } from '../../app/connectors.js';
 import { SEVERITIES } from '../../model/severity.js';
-import type { AssetRow } from '../../storage/store.js';
 import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
 
-const RecommendationOut = z
+/** A recommendation as the API answers it (the overview lists the first ones too). */
+export const RecommendationOut = z
   .object({
     checkId: z.string(),
     slug: z.string(),
@@ -54,13 +54,13 @@ export function recommendationRoutes(ctx: ApiContext) {
       query: z.object({ connector: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().optional() }),
       responses: { 200: RecommendationOut.extend({ affectedResources: z.array(Affected), next: z.string().optional() }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       handler: async ({ params, query, connectors }) => {
-        const summary = (await listRecommendations(ctx.store, { connectorId: query.connector, connectorIds: connectors })).find((r) => r.checkId === params.checkId);
+        const [summary] = await listRecommendations(ctx.store, { connectorId: query.connector, connectorIds: connectors, checkId: params.checkId });
         if (!summary) throw new HttpError(404, 'not_found', `no findings of check "${params.checkId}"`);
         const page = await ctx.store.listFindings({ checkId: params.checkId, connectorId: query.connector, connectorIds: connectors, limit: query.limit, cursor: query.cursor });
-        const assets = new Map<string, AssetRow | undefined>();
+        // The page's assets in one query: one each would queue a hundred round trips behind every other request.
+        const assets = new Map((await ctx.store.getAssets(page.items.map((f) => f.assetId))).map((a) => [a.id, a]));
         const affectedResources = [];
         for (const f of page.items) {
-          if (!assets.has(f.assetId)) assets.set(f.assetId, await ctx.store.getAsset(f.assetId));
           const a = assets.get(f.assetId);
           if (a) affectedResources.push({ findingId: f.id, asset: { id: a.id, connectorId: a.connectorId, type: a.type, key: a.key }, path: f.path, message: f.message, firstSeen: f.firstSeen, lastSeen: f.lastSeen });
         }

@@ -265,6 +265,44 @@ function severityOfRank(rank: number): string {
   return SEVERITY_ORDER[SEVERITY_ORDER.length - rank] ?? 'unknown';
 }
 
+/** {@link severityRankOf} of `f.severity` in SQL, for totals computed in the database. */
+const SEVERITY_RANK_SQL = `CASE f.severity ${SEVERITY_ORDER.map((s) => `WHEN '${s}' THEN ${severityRankOf(s)}`).join(' ')} ELSE 0 END`;
+
+/** The by-CVE totals over `image_vulnerabilities v` joined to `image_flags g` (see exposureCtes), before `WHERE` and `GROUP BY v.vuln_id`. */
+const VULNERABILITY_TOTALS = `SELECT v.vuln_id, MAX(v.severity_rank) AS severity_rank, MAX(v.title) AS title, COUNT(DISTINCT v.digest) AS images,
+    COUNT(DISTINCT CASE WHEN g.running = 1 THEN v.digest END) AS running_images, COUNT(DISTINCT CASE WHEN g.exposed = 1 THEN v.digest END) AS exposed_images
+  FROM image_vulnerabilities v JOIN image_flags g ON g.digest = v.digest`;
+
+/** The order of the `(vuln_id, package, fixed_version)` rows {@link packagesByVulnerability} reads. */
+const VULNERABILITY_DETAIL_ORDER = 'ORDER BY vuln_id, package, fixed_version';
+
+/** Each vulnerability's packages and fixed versions, once each, in the order of {@link VULNERABILITY_DETAIL_ORDER}. */
+function packagesByVulnerability(rows: Row[]): Map<string, { packages: string[]; fixedVersions: string[] }> {
+  const out = new Map<string, { packages: string[]; fixedVersions: string[] }>();
+  for (const r of rows) {
+    let d = out.get(r.vuln_id as string);
+    if (!d) out.set(r.vuln_id as string, (d = { packages: [], fixedVersions: [] }));
+    if (!d.packages.includes(r.package as string)) d.packages.push(r.package as string);
+    const fixed = r.fixed_version as string | null;
+    if (fixed !== null && !d.fixedVersions.includes(fixed)) d.fixedVersions.push(fixed);
+  }
+  return out;
+}
+
+/** A row of the by-CVE totals (live, or kept in `vulnerability_summary`) with its packages and fixed versions. */
+function toVulnerabilitySummary(r: Row, d: { packages: string[]; fixedVersions: string[] } = { packages: [], fixedVersions: [] }): VulnerabilitySummary {
+  return {
+    vulnId: r.vuln_id as string,
+    severity: severityOfRank(Number(r.severity_rank)),
+    title: (r.title as string | null) ?? null,
+    images: Number(r.images),
+    runningImages: Number(r.running_images),
+    exposedImages: Number(r.exposed_images),
+    packages: d.packages,
+    fixedVersions: d.fixedVersions,
+  };
+}
+
 /** Views ordered by computed columns page by offset: the cursor is the offset of the next page. */
 function offsetOf(cursor: string | undefined): number {
   const n = Number(cursor ?? 0);
@@ -693,6 +731,23 @@ export class SqlStore implements Store {
     return r && toAsset(r);
   }
 
+  async getAssets(ids: readonly string[]): Promise<AssetRow[]> {
+    const unique = [...new Set(ids)];
+    const out: AssetRow[] = [];
+    for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
+      const [sql, ...params] = inList('id', unique.slice(i, i + UPSERT_BATCH));
+      out.push(...(await this.db.all(`SELECT * FROM assets WHERE ${sql}`, params)).map(toAsset));
+    }
+    return out;
+  }
+
+  async countAssets(q: { by: 'type' | 'kind'; connectorId?: string; connectorIds?: readonly string[] }): Promise<Array<{ value: string; count: number }>> {
+    const column = q.by === 'type' ? 'type' : this.dialect === 'postgres' ? "attributes->>'kind'" : "json_extract(attributes, '$.kind')";
+    const w = where([q.by === 'kind' && [`${column} IS NOT NULL`], q.connectorId && ['connector_id = ?', q.connectorId], q.connectorIds && inList('connector_id', q.connectorIds)]);
+    const rows = await this.db.all(`SELECT ${column} AS value, COUNT(*) AS n FROM assets${w.sql} GROUP BY ${column} ORDER BY n DESC, value`, w.params);
+    return rows.map((r) => ({ value: String(r.value), count: Number(r.n) }));
+  }
+
   async putRelations(relations: AssetRelationRow[]): Promise<void> {
     // Multi-row inserts, as upsertBatches: one round trip per 500 relations rather than per relation.
     await this.db.transaction(async (tx) => {
@@ -713,14 +768,26 @@ export class SqlStore implements Store {
   async upsertFindings(findings: Array<Omit<FindingRow, 'id' | 'firstSeen' | 'lastSeen'>>, seenAt: string): Promise<FindingRow[]> {
     const at = iso(seenAt);
     const identity = (f: { assetId: string; checkId: string; path: string }) => JSON.stringify([f.assetId, f.checkId, f.path]);
-    const rows = await this.upsertBatches(
-      dedupe(findings, identity),
-      8,
-      (values) => `INSERT INTO findings (id, asset_id, check_id, severity, path, message, first_seen, last_seen) VALUES ${values}
-         ON CONFLICT (asset_id, check_id, path) DO UPDATE SET severity = excluded.severity, message = excluded.message, last_seen = excluded.last_seen
-         RETURNING *`,
-      (f) => [randomUUID(), f.assetId, f.checkId, f.severity, f.path, f.message, at, at],
-    );
+    // The findings and the totals of their connectors change together, or not at all.
+    const rows = await this.db.transaction(async (tx) => {
+      const store = new SqlStore(tx, this.migrations);
+      const written = await store.upsertBatches(
+        dedupe(findings, identity),
+        8,
+        (values) => `INSERT INTO findings (id, asset_id, check_id, severity, path, message, first_seen, last_seen) VALUES ${values}
+           ON CONFLICT (asset_id, check_id, path) DO UPDATE SET severity = excluded.severity, message = excluded.message, last_seen = excluded.last_seen
+           RETURNING *`,
+        (f) => [randomUUID(), f.assetId, f.checkId, f.severity, f.path, f.message, at, at],
+      );
+      const assetIds = [...new Set(written.map((r) => r.asset_id as string))];
+      const connectors = new Set<string | null>();
+      for (let i = 0; i < assetIds.length; i += UPSERT_BATCH) {
+        const batch = assetIds.slice(i, i + UPSERT_BATCH);
+        for (const r of await tx.all(`SELECT DISTINCT connector_id FROM assets WHERE id IN (${marks(batch.length)})`, batch)) connectors.add(r.connector_id as string | null);
+      }
+      for (const c of connectors) await store.refreshFindingSummary(c);
+      return written;
+    });
     const byIdentity = new Map(rows.map((r) => [identity({ assetId: r.asset_id as string, checkId: r.check_id as string, path: r.path as string }), toFinding(r)]));
     return findings.map((f) => byIdentity.get(identity(f))!);
   }
@@ -744,9 +811,13 @@ export class SqlStore implements Store {
 
   async listFindings(q: { assetId?: string; checkId?: string; connectorId?: string; connectorIds?: readonly string[]; limit?: number; cursor?: string } = {}): Promise<Page<FindingRow>> {
     const limit = limitOf(q.limit);
+    // The findings of a check are read in id order from `findings_check_page`, except for one connector's: its
+    // assets are a small share, so SQLite (which keeps no statistics) reads them through its assets instead of
+    // walking the whole check (the unary `+` keeps it off that index). PostgreSQL chooses by its statistics.
+    const checkColumn = q.connectorId && this.dialect === 'sqlite' ? '+check_id' : 'check_id';
     const w = where([
       q.assetId && ['asset_id = ?', q.assetId],
-      q.checkId && ['check_id = ?', q.checkId],
+      q.checkId && [`${checkColumn} = ?`, q.checkId],
       q.connectorId && ['asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', q.connectorId],
       q.connectorIds && assetsOfConnectors(q.connectorIds),
       q.cursor && ['id > ?', q.cursor],
@@ -755,8 +826,44 @@ export class SqlStore implements Store {
     return page(rows, limit, toFinding, (r) => r.id as string);
   }
 
+  async listFindingAssets(q: { checkIds?: readonly string[]; connectorId?: string; connectorIds?: readonly string[] } = {}): Promise<Array<{ checkId: string; assetId: string }>> {
+    const w = where([
+      q.checkIds && inList('check_id', q.checkIds),
+      q.connectorId && ['asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', q.connectorId],
+      q.connectorIds && assetsOfConnectors(q.connectorIds),
+    ]);
+    const rows = await this.db.all(`SELECT DISTINCT check_id, asset_id FROM findings${w.sql} ORDER BY check_id, asset_id`, w.params);
+    return rows.map((r) => ({ checkId: r.check_id as string, assetId: r.asset_id as string }));
+  }
+
   async pruneFindings(connectorId: string, before: string): Promise<number> {
-    return this.db.run('DELETE FROM findings WHERE last_seen < ? AND asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', [iso(before), connectorId]);
+    return this.db.transaction(async (tx) => {
+      const gone = await tx.run('DELETE FROM findings WHERE last_seen < ? AND asset_id IN (SELECT id FROM assets WHERE connector_id = ?)', [iso(before), connectorId]);
+      if (gone > 0) await new SqlStore(tx, this.migrations).refreshFindingSummary(connectorId);
+      return gone;
+    });
+  }
+
+  /**
+   * Recomputes the per-check totals of one connector's findings (`null`: of assets outside any connector) from
+   * its findings: a few thousand rows found through `assets_connector` and the findings' unique index, in
+   * the caller's transaction. Totals of checks it no longer has go.
+   */
+  private async refreshFindingSummary(connectorId: string | null): Promise<void> {
+    const of = connectorId === null ? 'connector_id IS NULL' : 'connector_id = ?';
+    const params = connectorId === null ? [] : [connectorId];
+    await this.db.run(`DELETE FROM finding_summary WHERE ${of}`, params);
+    // ON CONFLICT: a concurrent writer of the same connector's findings (syncs of one connector are serialised,
+    // other writers are not) refreshes the rows it inserted first rather than failing on the unique index.
+    await this.db.run(
+      `INSERT INTO finding_summary (connector_id, check_id, assets, findings, severity_rank, last_seen)
+       SELECT a.connector_id, f.check_id, COUNT(DISTINCT f.asset_id), COUNT(*), MAX(${SEVERITY_RANK_SQL}), MAX(f.last_seen)
+       FROM assets a JOIN findings f ON f.asset_id = a.id
+       WHERE a.${of}
+       GROUP BY a.connector_id, f.check_id
+       ON CONFLICT ((COALESCE(connector_id, '')), check_id) DO UPDATE SET assets = excluded.assets, findings = excluded.findings, severity_rank = excluded.severity_rank, last_seen = excluded.last_seen`,
+      params,
+    );
   }
 
   async summarizeFindings(q: { connectorId?: string; connectorIds?: readonly string[] } = {}): Promise<FindingSummary[]> {
@@ -766,6 +873,16 @@ export class SqlStore implements Store {
       w.params,
     );
     return rows.map((r) => ({ checkId: r.check_id as string, severity: r.severity as string, assets: Number(r.assets), findings: Number(r.findings), lastSeen: iso(r.last_seen as string) }));
+  }
+
+  async summarizeChecks(q: { connectorId?: string; connectorIds?: readonly string[]; checkId?: string } = {}): Promise<FindingSummary[]> {
+    const w = where([q.connectorId && ['connector_id = ?', q.connectorId], q.connectorIds && inList('connector_id', q.connectorIds), q.checkId && ['check_id = ?', q.checkId]]);
+    // An asset belongs to one connector, so the distinct assets of a check add up across connectors.
+    const rows = await this.db.all(
+      `SELECT check_id, MAX(severity_rank) AS severity_rank, SUM(assets) AS assets, SUM(findings) AS findings, MAX(last_seen) AS last_seen FROM finding_summary${w.sql} GROUP BY check_id ORDER BY check_id`,
+      w.params,
+    );
+    return rows.map((r) => ({ checkId: r.check_id as string, severity: severityOfRank(Number(r.severity_rank)), assets: Number(r.assets), findings: Number(r.findings), lastSeen: iso(r.last_seen as string) }));
   }
 
   // Exemptions
@@ -1039,12 +1156,18 @@ export class SqlStore implements Store {
     return r && toAlert(r);
   }
 
-  async countAlerts(q: { since: string; until?: string; bucket: 'hour' | 'day'; connectorId?: string }): Promise<AlertCount[]> {
+  async countAlerts(q: { since: string; until?: string; bucket: 'hour' | 'day'; connectorId?: string; connectorIds?: readonly string[] }): Promise<AlertCount[]> {
     // first_hour is `YYYY-MM-DDTHH` text in both databases, so one expression buckets by hour or day.
     const bucket = q.bucket === 'day' ? 'substr(first_hour, 1, 10)' : 'first_hour';
-    const w = where([['first_seen >= ?', iso(q.since)], q.until && ['first_seen < ?', iso(q.until)], q.connectorId && ['connector_id = ?', q.connectorId]]);
+    const w = where([['first_seen >= ?', iso(q.since)], q.until && ['first_seen < ?', iso(q.until)], q.connectorId && ['connector_id = ?', q.connectorId], q.connectorIds && inList('connector_id', q.connectorIds)]);
     const rows = await this.db.all(`SELECT ${bucket} AS bucket, severity, COUNT(*) AS n FROM audit_alerts${w.sql} GROUP BY ${bucket}, severity ORDER BY bucket, severity`, w.params);
     return rows.map((r) => ({ bucket: r.bucket as string, severity: r.severity as string, count: Number(r.n) }));
+  }
+
+  async countAlertsByStatus(q: { connectorId?: string; connectorIds?: readonly string[] } = {}): Promise<Array<{ status: AlertStatus; severity: string; count: number }>> {
+    const w = where([q.connectorId && ['connector_id = ?', q.connectorId], q.connectorIds && inList('connector_id', q.connectorIds)]);
+    const rows = await this.db.all(`SELECT status, severity, COUNT(*) AS n FROM audit_alerts${w.sql} GROUP BY status, severity ORDER BY status, severity`, w.params);
+    return rows.map((r) => ({ status: r.status as AlertStatus, severity: r.severity as string, count: Number(r.n) }));
   }
 
   async createSuppression(s: NewSuppressionRow): Promise<SuppressionRow> {
@@ -1291,35 +1414,51 @@ export class SqlStore implements Store {
   async summarizeVulnerabilities(q: VulnerabilityQuery = {}): Promise<Page<VulnerabilitySummary>> {
     const limit = limitOf(q.limit);
     const offset = offsetOf(q.cursor);
+    const order = 'ORDER BY exposed_images DESC, running_images DESC, severity_rank DESC, images DESC, vuln_id LIMIT ? OFFSET ?';
+    const filtered = q.image || q.vulnId || q.severity || q.connectorId || q.connectorIds || q.running || q.exposed || q.fixable;
+    if (!filtered) {
+      // Unfiltered, the view is kept whole in `vulnerability_summary` (read in its index order), recomputed when stale.
+      await this.refreshVulnerabilitySummary();
+      const rows = await this.db.all(`SELECT * FROM vulnerability_summary ${order}`, [limit + 1, offset]);
+      const out = rows.slice(0, limit).map((r) => toVulnerabilitySummary(r, { packages: json(r.packages) as string[], fixedVersions: json(r.fixed_versions) as string[] }));
+      return rows.length > limit ? { items: out, next: String(offset + limit) } : { items: out };
+    }
     const w = this.vulnerabilityFilters(q, true);
-    const rows = await this.db.all(
-      `${this.exposureCtes()}
-      SELECT v.vuln_id, MAX(v.severity_rank) AS severity_rank, MAX(v.title) AS title, COUNT(DISTINCT v.digest) AS images,
-        COUNT(DISTINCT CASE WHEN g.running = 1 THEN v.digest END) AS running_images, COUNT(DISTINCT CASE WHEN g.exposed = 1 THEN v.digest END) AS exposed_images
-      FROM image_vulnerabilities v JOIN image_flags g ON g.digest = v.digest${w.sql}
-      GROUP BY v.vuln_id
-      ORDER BY exposed_images DESC, running_images DESC, severity_rank DESC, images DESC, v.vuln_id
-      LIMIT ? OFFSET ?`,
-      [...w.params, limit + 1, offset],
-    );
+    const rows = await this.db.all(`${this.exposureCtes()} ${VULNERABILITY_TOTALS}${w.sql} GROUP BY v.vuln_id ${order}`, [...w.params, limit + 1, offset]);
     const items = rows.slice(0, limit);
-    const detail = items.length
-      ? await this.db.all(`SELECT DISTINCT vuln_id, package, fixed_version FROM image_vulnerabilities WHERE vuln_id IN (${items.map(() => '?').join(', ')}) ORDER BY vuln_id, package, fixed_version`, items.map((r) => r.vuln_id))
-      : [];
-    const out = items.map((r): VulnerabilitySummary => {
-      const mine = detail.filter((d) => d.vuln_id === r.vuln_id);
-      return {
-        vulnId: r.vuln_id as string,
-        severity: severityOfRank(Number(r.severity_rank)),
-        title: (r.title as string | null) ?? null,
-        images: Number(r.images),
-        runningImages: Number(r.running_images),
-        exposedImages: Number(r.exposed_images),
-        packages: [...new Set(mine.map((d) => d.package as string))],
-        fixedVersions: [...new Set(mine.map((d) => d.fixed_version as string | null).filter((v): v is string => v !== null))],
-      };
-    });
+    const details = packagesByVulnerability(
+      items.length ? await this.db.all(`SELECT DISTINCT vuln_id, package, fixed_version FROM image_vulnerabilities WHERE vuln_id IN (${marks(items.length)}) ${VULNERABILITY_DETAIL_ORDER}`, items.map((r) => r.vuln_id)) : [],
+    );
+    const out = items.map((r) => toVulnerabilitySummary(r, details.get(r.vuln_id as string)));
     return rows.length > limit ? { items: out, next: String(offset + limit) } : { items: out };
+  }
+
+  /**
+   * Recomputes the unfiltered by-CVE view when a write to the image tables marked it stale (the triggers of
+   * migration 6), with each vulnerability's packages and fixed versions, so a page is one indexed read. Claiming
+   * the stale mark and recomputing go in one transaction: of several readers that find it stale, one recomputes
+   * and the others, once it commits, read its result.
+   */
+  private async refreshVulnerabilitySummary(): Promise<void> {
+    const [state] = await this.db.all("SELECT stale FROM summary_state WHERE name = 'vulnerabilities'");
+    if (state && !bool(state.stale)) return;
+    await this.db.transaction(async (tx) => {
+      const claimed = await tx.run(`UPDATE summary_state SET stale = ? WHERE name = 'vulnerabilities' AND stale = ?`, [this.boolValue(false), this.boolValue(true)]);
+      if (claimed === 0) return;
+      const totals = await tx.all(`${this.exposureCtes()} ${VULNERABILITY_TOTALS} GROUP BY v.vuln_id`);
+      const details = packagesByVulnerability(await tx.all(`SELECT DISTINCT vuln_id, package, fixed_version FROM image_vulnerabilities ${VULNERABILITY_DETAIL_ORDER}`));
+      await tx.run('DELETE FROM vulnerability_summary');
+      for (let i = 0; i < totals.length; i += UPSERT_BATCH) {
+        const batch = totals.slice(i, i + UPSERT_BATCH);
+        await tx.run(
+          `INSERT INTO vulnerability_summary (vuln_id, severity_rank, title, images, running_images, exposed_images, packages, fixed_versions) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          batch.flatMap((r) => {
+            const d = details.get(r.vuln_id as string) ?? { packages: [], fixedVersions: [] };
+            return [r.vuln_id, Number(r.severity_rank), r.title ?? null, Number(r.images), Number(r.running_images), Number(r.exposed_images), JSON.stringify(d.packages), JSON.stringify(d.fixedVersions)];
+          }),
+        );
+      }
+    });
   }
 
   async listImageVulnerabilities(q: VulnerabilityQuery = {}): Promise<Page<ImageVulnerabilityRow>> {
@@ -1463,6 +1602,8 @@ export class SqlStore implements Store {
     // events kept as an alert's evidence go after the alert (its links cascade).
     const order: ConnectorDataKind[] = ['exemptions', 'relations', 'findings', 'scores', 'alerts', 'alert-suppressions', 'audit-events', 'detector-state', 'role-bindings', 'assets', 'connector'];
     return this.db.transaction(async (tx) => {
+      // Derived totals, not a kind of data of their own (the cascade from the connector would take them too).
+      await tx.run('DELETE FROM finding_summary WHERE connector_id = ?', [c.id]);
       const out = Object.fromEntries(CONNECTOR_DATA_KINDS.map((k) => [k, 0])) as Record<ConnectorDataKind, number>;
       for (const kind of order) {
         const d = connectorData(c, kind);
