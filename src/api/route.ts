@@ -7,6 +7,7 @@ import type { OffboardingEnv } from '../app/offboarding.js';
 import type { ImageScans } from '../app/image-scans.js';
 import type { ServerAudit } from '../app/server-audit.js';
 import type { KeyedLock } from '../app/jobs.js';
+import type { PdfRenderer } from '../app/pdf.js';
 import type { Actor } from '../app/users.js';
 import type { Store } from '../storage/store.js';
 
@@ -24,6 +25,8 @@ export interface ApiContext {
   images?: ImageScans;
   /** The per-connector lock the scheduler's syncs take: on-demand syncs take it too. */
   syncLocks?: KeyedLock;
+  /** Prints the HTML reports as PDF (src/app/pdf.ts); absent, PDF reports answer 503. */
+  pdf?: PdfRenderer;
 }
 
 /** Runs a connector sync under the server's per-connector lock (the scheduler's), when it has one. */

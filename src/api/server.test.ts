@@ -24,7 +24,8 @@ beforeAll(async () => {
     const u = await addUser(store, system, { username: role, role, password: PASSWORD });
     tokens[role] = (await createToken(store, system, { userId: u.id, name: `${role}-token`, role })).token;
   }
-  app = await buildApp({ store, validateResponses: true, secrets: secretBox(randomBytes(32)) });
+  // The matrix is about authorisation: a stub printer keeps it from launching a browser (src/api/reports.test.ts prints for real).
+  app = await buildApp({ store, validateResponses: true, secrets: secretBox(randomBytes(32)), pdf: { render: async () => ({ ok: true, pdf: Buffer.from('%PDF-1.7\n') }), close: async () => {} } });
 });
 afterAll(async () => {
   await app.close();

@@ -63,6 +63,15 @@ export function numericId(text: string, what: string): number {
 
 const alertId = (text: string): number => numericId(text, 'alert');
 
+/** The filters of the alert list, which its CSV export (src/api/routes/exports.ts) takes too. */
+export const AlertFilters = z.object({
+  severity: csv(SEVERITIES).describe('Comma-separated: critical,high'),
+  status: csv(ALERT_STATUSES).describe('Comma-separated: new,acknowledged'),
+  rule: z.string().optional().describe('Rule id or slug'),
+  since: Time.optional().describe('Last seen at or after'),
+  until: Time.optional().describe('First seen before'),
+});
+
 /** Alerts raised from the audit webhook: everyone reads; Contributors move them through their lifecycle. */
 export function alertRoutes(ctx: ApiContext) {
   // An alert's connector, so a role on that connector authorises it; undefined (404) when there is no such alert.
@@ -74,13 +83,8 @@ export function alertRoutes(ctx: ApiContext) {
       summary: 'List alerts, newest first',
       tag: 'alerts',
       access: 'reader',
-      query: z.object({
-        severity: csv(SEVERITIES).describe('Comma-separated: critical,high'),
-        status: csv(ALERT_STATUSES).describe('Comma-separated: new,acknowledged'),
-        rule: z.string().optional().describe('Rule id or slug'),
+      query: AlertFilters.extend({
         connector: z.string().optional().describe('Connector id'),
-        since: Time.optional().describe('Last seen at or after'),
-        until: Time.optional().describe('First seen before'),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         cursor: z.string().regex(/^\d+$/).optional().describe('`next` of the previous page'),
       }),

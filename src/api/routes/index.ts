@@ -4,6 +4,10 @@ import { auditIngestRoutes } from './audit-ingest.js';
 import { ingestTokenRoutes } from './ingest-tokens.js';
 import { suppressionRoutes } from './suppressions.js';
 import { assetRoutes } from './assets.js';
+import { complianceRoutes } from './compliance.js';
+import { exportRoutes } from './exports.js';
+import { overviewRoutes } from './overview.js';
+import { reportRoutes } from './reports.js';
 import { auditLogRoutes } from './audit-log.js';
 import { authRoutes } from './auth.js';
 import { connectorRoutes } from './connectors.js';
@@ -36,4 +40,8 @@ export const RESOURCES: ReadonlyArray<{ file: string; routes: (ctx: ApiContext) 
   { file: 'suppressions', routes: suppressionRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'role-bindings', routes: roleBindingRoutes as (ctx: ApiContext) => RouteSpec[] },
   { file: 'offboarding', routes: offboardingRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'compliance', routes: complianceRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'overview', routes: overviewRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'exports', routes: exportRoutes as (ctx: ApiContext) => RouteSpec[] },
+  { file: 'reports', routes: reportRoutes as (ctx: ApiContext) => RouteSpec[] },
 ];

@@ -1,0 +1,229 @@
+/**
+ * The data of the dashboard's summary views and of the reports, from what the store keeps: compliance per
+ * framework (the compliance engine's control rules over the stored findings) and the posture overview (score,
+ * recommendations, alerts, inventory, vulnerable running images). The routes serve it as JSON; src/report
+ * renders it as HTML, and src/app/pdf.ts prints that HTML.
+ */
+import { summarizeFramework, type CheckVerdict, type Framework } from '../compliance/frameworks.js';
+import { ALL_CHECKS } from '../misconfig/checks/index.js';
+import type { AlertDay, ComplianceReport, ControlCompliance, FrameworkCompliance, PostureOverview, PostureReport, ReportScope, SeverityTally } from '../model/dashboard.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
+import type { Store } from '../storage/store.js';
+import { listRecommendations } from './connectors.js';
+import { loadFrameworks } from './content.js';
+
+/**
+ * Which stored data a view covers: one connector, the connectors a caller may read (role bindings), or both
+ * (their intersection, which the route's authorisation has already made the one connector). Neither: all.
+ */
+export interface DataScope {
+  connectorId?: string;
+  connectorIds?: readonly string[];
+}
+
+const CHECKS = new Map(ALL_CHECKS.map((c) => [c.id, c]));
+
+function tally(): SeverityTally {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityTally;
+}
+
+function asSeverity(s: string): Severity {
+  return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'info';
+}
+
+/** `5.1` for CIS-style numbered controls (`5.1.3`); undefined for named ones. */
+function sectionOf(controlId: string): string | undefined {
+  const m = /^(\d+(?:\.\d+)*)\.\d+$/.exec(controlId);
+  return m?.[1];
+}
+
+/** The frameworks known to the server (content/frameworks), by id. */
+export function findFramework(id: string): Framework | undefined {
+  return loadFrameworks().find((f) => f.id === id);
+}
+
+/**
+ * Compliance of frameworks over the stored findings in scope. Per check, the assets with an open finding of it
+ * fail, and the other assets of its target kinds pass; the control rules are the compliance engine's
+ * ({@link summarizeFramework}), as in `palisade scan --framework`. Exempted findings are not stored, so an
+ * exempted asset counts as passing. The objects a check skips although they are of its kinds (pods and
+ * ReplicaSets a controller owns, which are assessed through their owner) count as passing too: the store keeps
+ * assets, not which checks applied to them.
+ */
+export async function frameworkCompliance(store: Store, scope: DataScope, frameworks: readonly Framework[] = loadFrameworks()): Promise<FrameworkCompliance[]> {
+  const checkIds = [...new Set(frameworks.flatMap((f) => f.controls.flatMap((c) => c.checks)))];
+  const failing = new Map<string, Set<string>>();
+  for (const p of await store.listFindingAssets({ checkIds, connectorId: scope.connectorId, connectorIds: scope.connectorIds })) {
+    let s = failing.get(p.checkId);
+    if (!s) failing.set(p.checkId, (s = new Set()));
+    s.add(p.assetId);
+  }
+  const byKind = new Map((await store.countAssets({ by: 'kind', connectorId: scope.connectorId, connectorIds: scope.connectorIds })).map((k) => [k.value, k.count]));
+  const allObjects = [...byKind.values()].reduce((a, b) => a + b, 0);
+  const verdicts = new Map<string, CheckVerdict>();
+  for (const id of checkIds) {
+    const kinds = CHECKS.get(id)?.kinds ?? [];
+    const ofKinds = kinds.includes('*') ? allObjects : kinds.reduce((n, k) => n + (byKind.get(k) ?? 0), 0);
+    const failed = failing.get(id) ?? new Set<string>();
+    // Findings are counted per asset here: the store's finding rows are per field, which no view of this needs.
+    verdicts.set(id, { applied: Math.max(ofKinds, failed.size), failedResources: failed, findings: failed.size });
+  }
+  return frameworks.map((f) => {
+    const summary = summarizeFramework(f, verdicts);
+    const controls = summary.controls.map((c): ControlCompliance => {
+      const section = sectionOf(c.id);
+      return {
+        id: c.id,
+        title: c.title,
+        ...(section ? { section } : {}),
+        status: c.status,
+        checks: c.checks.map((id) => {
+          const check = CHECKS.get(id);
+          const v = verdicts.get(id)!;
+          return { checkId: id, slug: check?.slug ?? id, title: check?.title ?? id, severity: check?.severity ?? 'info', passed: v.applied - v.failedResources.size, failed: v.failedResources.size };
+        }),
+      };
+    });
+    const decided = summary.passed + summary.failed;
+    return {
+      id: f.id,
+      name: f.title,
+      version: f.version ?? null,
+      url: f.url ?? null,
+      description: f.description ?? null,
+      passed: summary.passed,
+      failed: summary.failed,
+      notApplicable: summary.notApplicable,
+      manual: summary.manual,
+      score: decided ? Math.round((summary.passed / decided) * 1000) / 10 : null,
+      controls,
+    };
+  });
+}
+
+/** The score scopes a data scope reads: `overall` for everything, else one per connector. */
+function scoreScopes(scope: DataScope): string[] {
+  if (scope.connectorId) return [`connector:${scope.connectorId}`];
+  if (scope.connectorIds) return scope.connectorIds.map((id) => `connector:${id}`);
+  return ['overall'];
+}
+
+/** Every point of a score scope since `since`, page by page (the store answers oldest first, a page at a time). */
+async function scoresSince(store: Store, scope: string, since: string): Promise<Array<{ at: string; score: number }>> {
+  const out: Array<{ at: string; score: number }> = [];
+  const limit = 1000;
+  let from = since;
+  for (let i = 0; i < 1000; i++) {
+    const page = await store.listScores({ scope, since: from, limit });
+    // The next page starts at the last time seen; points at that very time are read twice, so skip them.
+    for (const p of page) if (!out.length || p.at > out[out.length - 1]!.at) out.push({ at: p.at, score: p.score });
+    if (page.length < limit) break;
+    from = page[page.length - 1]!.at;
+  }
+  return out;
+}
+
+/**
+ * The score now and its trend over `days`: the last point of each UTC day. Over several connectors (a caller
+ * who reads only some), each moment's score is the mean of every connector's latest point by then.
+ */
+async function scoreTrend(store: Store, scope: DataScope, now: Date, days: number): Promise<PostureOverview['score']> {
+  const scopes = scoreScopes(scope);
+  const since = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const latest = new Map((await store.latestScores()).map((p) => [p.scope, p.score]));
+  const known = scopes.filter((s) => latest.has(s));
+  const current = known.length ? Math.round((known.reduce((a, s) => a + latest.get(s)!, 0) / known.length) * 10) / 10 : null;
+  const series = await Promise.all(known.map(async (s) => (await scoresSince(store, s, since)).map((p) => ({ ...p, scope: s }))));
+  const merged = series.flat().sort((a, b) => a.at.localeCompare(b.at));
+  const last = new Map<string, number>();
+  const byDay = new Map<string, { at: string; score: number }>();
+  for (const p of merged) {
+    last.set(p.scope, p.score);
+    const mean = [...last.values()].reduce((a, b) => a + b, 0) / last.size;
+    byDay.set(p.at.slice(0, 10), { at: p.at, score: Math.round(mean * 10) / 10 });
+  }
+  return { current, trend: [...byDay.values()] };
+}
+
+/** Alerts raised on each of the last `days` UTC days (today included), and the open ones (new or acknowledged) by severity. */
+async function alertSummary(store: Store, scope: DataScope, now: Date, days: number): Promise<PostureOverview['alerts']> {
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+  const daily = new Map<string, AlertDay>();
+  for (let i = 0; i < days; i++) {
+    const day = new Date(first.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    daily.set(day, { day, critical: 0, high: 0, medium: 0, low: 0 });
+  }
+  for (const r of await store.countAlerts({ since: first.toISOString(), bucket: 'day', connectorId: scope.connectorId, connectorIds: scope.connectorIds })) {
+    const d = daily.get(r.bucket);
+    if (d && r.severity in d && r.severity !== 'day') d[r.severity as Exclude<keyof AlertDay, 'day'>] += r.count;
+  }
+  const bySeverity = tally();
+  let open = 0;
+  for (const r of await store.countAlertsByStatus({ connectorId: scope.connectorId, connectorIds: scope.connectorIds })) {
+    if (r.status !== 'new' && r.status !== 'acknowledged') continue;
+    open += r.count;
+    bySeverity[asSeverity(r.severity)] += r.count;
+  }
+  return { open, bySeverity, daily: [...daily.values()] };
+}
+
+/** How much of each part of the overview to list: the dashboard shows 5, a report more. */
+export interface OverviewSizes {
+  recommendations: number;
+  images: number;
+  /** Days of score trend. */
+  trendDays: number;
+  /** Days of alert counts. */
+  alertDays: number;
+}
+
+const DASHBOARD: OverviewSizes = { recommendations: 5, images: 5, trendDays: 30, alertDays: 14 };
+
+/** The posture at a glance over the data in scope. */
+export async function postureOverview(store: Store, scope: DataScope, opts: { now?: Date; sizes?: Partial<OverviewSizes> } = {}): Promise<PostureOverview> {
+  const now = opts.now ?? new Date();
+  const sizes = { ...DASHBOARD, ...opts.sizes };
+  const recs = await listRecommendations(store, { connectorId: scope.connectorId, connectorIds: scope.connectorIds });
+  const bySeverity = tally();
+  for (const r of recs) bySeverity[r.severity]++;
+  const images = await store.listVulnerableImages({ running: true, severity: 'low', connectorId: scope.connectorId, connectorIds: scope.connectorIds, limit: sizes.images });
+  return {
+    score: await scoreTrend(store, scope, now, sizes.trendDays),
+    recommendations: { total: recs.length, bySeverity, top: recs.slice(0, sizes.recommendations) },
+    alerts: await alertSummary(store, scope, now, sizes.alertDays),
+    assets: { byType: (await store.countAssets({ by: 'type', connectorId: scope.connectorId, connectorIds: scope.connectorIds })).map((t) => ({ type: t.value, count: t.count })) },
+    vulnerableRunningImages: images.items.map((i) => ({
+      digest: i.digest,
+      ref: i.references[0]?.reference ?? i.image,
+      critical: i.counts.critical,
+      high: i.counts.high,
+      medium: i.counts.medium,
+      low: i.counts.low,
+      workloads: i.workloads,
+      exposed: i.exposed,
+    })),
+  };
+}
+
+/** The connectors a scope covers, named, for the title page of a report. */
+export async function describeScope(store: Store, scope: DataScope): Promise<ReportScope> {
+  const all = await store.listConnectors();
+  const covered = all.filter((c) => (!scope.connectorId || c.id === scope.connectorId) && (!scope.connectorIds || scope.connectorIds.includes(c.id)));
+  const restricted = scope.connectorId !== undefined || scope.connectorIds !== undefined;
+  const connectors = covered.map((c) => ({ id: c.id, name: c.name }));
+  return { label: restricted ? connectors.map((c) => c.name).join(', ') || 'no connector' : 'All connectors', connectors };
+}
+
+/** The data of the posture report: the overview with more lines than the dashboard shows. */
+export async function postureReport(store: Store, scope: DataScope, now = new Date()): Promise<PostureReport> {
+  const overview = await postureOverview(store, scope, { now, sizes: { recommendations: 20, images: 20 } });
+  return { title: 'Security posture report', generatedAt: now.toISOString(), scope: await describeScope(store, scope), ...overview };
+}
+
+/** The data of a framework's compliance report; undefined for an unknown framework. */
+export async function complianceReport(store: Store, scope: DataScope, frameworkId: string, now = new Date()): Promise<ComplianceReport | undefined> {
+  const f = findFramework(frameworkId);
+  if (!f) return undefined;
+  const [framework] = await frameworkCompliance(store, scope, [f]);
+  return { title: `Compliance report: ${framework!.name}`, generatedAt: now.toISOString(), scope: await describeScope(store, scope), framework: framework! };
+}
