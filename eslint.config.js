@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', '**/__fixtures__/**'] },
+  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', '**/__fixtures__/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'vitest.config.ts', 'bench/**/*.config.*'],
+    files: ['eslint.config.js', 'vitest.config.ts', 'bench/**/*.config.*', 'web/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

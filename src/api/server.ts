@@ -5,6 +5,7 @@ import { toolVersion } from '../app/content.js';
 import type { ImageScans } from '../app/image-scans.js';
 import type { SecretBox } from '../app/secrets.js';
 import type { OffboardingEnv } from '../app/offboarding.js';
+import { createPdfRenderer, type PdfRenderer } from '../app/pdf.js';
 import type { ServerAudit } from '../app/server-audit.js';
 import { authenticate } from '../app/users.js';
 import { PalisadeError } from '../model/errors.js';
@@ -14,6 +15,7 @@ import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { addRoute, HttpError, route, type ApiContext, type RouteHost } from './route.js';
 import { RESOURCES } from './routes/index.js';
+import { defaultWebRoot, registerDashboard } from './web.js';
 
 /**
  * Log fields that never reach the log: credentials in headers, and any field named like a secret in a
@@ -56,6 +58,10 @@ export interface AppOptions {
   images?: ImageScans;
   /** The scheduler's per-connector lock, which on-demand syncs take too (src/app/jobs.ts). */
   syncLocks?: KeyedLock;
+  /** Prints the PDF reports; by default Chromium from PALISADE_CHROMIUM or /usr/bin/chromium, launched on first use. Closed with the server. */
+  pdf?: PdfRenderer;
+  /** The built dashboard to serve at `/` (default: web/dist of this package); false: none. */
+  webRoot?: string | false;
 }
 
 /** Builds the HTTP server: one plugin per resource, the OpenAPI document of their schemas, metrics. */
@@ -72,7 +78,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     connectorRoles: (actor) => connectorRolesOf(opts.store, actor),
   };
-  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets, offboarding: opts.offboarding, audit: opts.audit, images: opts.images, syncLocks: opts.syncLocks };
+  const pdf = opts.pdf ?? createPdfRenderer();
+  app.addHook('onClose', () => pdf.close());
+  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets, offboarding: opts.offboarding, audit: opts.audit, images: opts.images, syncLocks: opts.syncLocks, pdf };
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.error, message: error.message });
@@ -85,7 +93,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  const dashboard = await registerDashboard(app, opts.webRoot ?? defaultWebRoot());
+  app.setNotFoundHandler((request, reply) => dashboard.fallback(request, reply) ?? reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   for (const resource of RESOURCES) {
     await app.register(async (scope) => {
