@@ -190,6 +190,10 @@ describe('sync and inventory', () => {
     const one = (await call('reader', 'GET', `/api/v1/recommendations/${privileged}`)).json();
     expect(one.affectedResources.map((a: { asset: { key: string } }) => a.asset.key)).toContain('storefront/Deployment/web');
     expect(one.affected).toBe(new Set(one.affectedResources.map((a: { asset: { id: string } }) => a.asset.id)).size);
+    // The suggested fix is a JSON Patch against the live object, with the kubectl command that applies it.
+    const webFix = one.affectedResources.find((a: { asset: { key: string } }) => a.asset.key === 'storefront/Deployment/web').fix;
+    expect(webFix.patch).toContainEqual({ op: 'replace', path: expect.stringMatching(/^\/spec\/template\/spec\/containers\/\d+\/securityContext\/privileged$/), value: false });
+    expect(webFix.command).toMatch(/^kubectl patch deployment 'web' -n 'storefront' --type=json -p '\[/);
     expect((await call('reader', 'GET', '/api/v1/recommendations/PAL-NOPE')).statusCode).toBe(404);
 
     // Score: per connector and overall.

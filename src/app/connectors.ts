@@ -2,10 +2,12 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ClusterConnector, SnapshotFile, type ClusterAccess, type ClusterFeature, type ClusterScope, type PreflightResult } from '../inputs/cluster/index.js';
 import { ALL_CHECKS } from '../misconfig/checks/index.js';
+import { kubectlPatchCommand, toJsonPatch } from '../misconfig/json-patch.js';
 import { PalisadeError } from '../model/errors.js';
+import type { Finding } from '../model/finding.js';
 import type { K8sObject, Resource } from '../model/resource.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/severity.js';
-import type { AssetRelationRow, AssetRow, ConnectorRow, ExemptionRow, FindingRow, Store } from '../storage/store.js';
+import type { AssetRelationRow, AssetRow, ConnectorRow, ExemptionRow, FindingRow, Store, StoredFix } from '../storage/store.js';
 import { clusterPreflight, scanCluster } from './cluster.js';
 import { parseConfig } from './config.js';
 import type { SecretBox } from './secrets.js';
@@ -195,6 +197,23 @@ export async function onboardCluster(store: Store, box: SecretBox, actor: Actor,
     return saved;
   });
   return { saved: true, connector: connectorView(row), preflight };
+}
+
+/**
+ * A finding's suggested fix as a JSON Patch against the object the sync read (what `kubectl patch --type=json`
+ * applies to the live resource), or null when the check has none or nothing would change.
+ */
+export function liveFix(f: Pick<Finding, 'fix'>, object: unknown): StoredFix | null {
+  if (!f.fix || object === undefined) return null;
+  const patch = toJsonPatch(object, f.fix.operations);
+  return patch.length > 0 ? { description: f.fix.description, patch } : null;
+}
+
+/** A stored fix with the `kubectl patch` command for the asset it is about (its kind, name and namespace). */
+export function fixView(fix: StoredFix, attributes: Record<string, unknown>): { description: string; patch: StoredFix['patch']; command?: string } {
+  const { kind, name, namespace } = attributes;
+  if (typeof kind !== 'string' || typeof name !== 'string') return fix;
+  return { ...fix, command: kubectlPatchCommand({ kind, name, namespace: typeof namespace === 'string' ? namespace : null }, fix.patch) };
 }
 
 /** Runs the preflight of a stored connector again (after a grant was applied, say), audited. */
@@ -406,6 +425,7 @@ export async function syncConnector(store: Store, box: SecretBox, actor: Actor, 
   const { report, snapshot } = await scanCluster({ access: {}, connector: openClusterOf(box, c), config: parseConfig('', 'palisade.yaml'), now });
   const inventory = inventoryOf(c.id, { context: snapshot.context, server: snapshot.server }, snapshot.resources);
   const resourceAsset = new Map(snapshot.resources.map((r) => [r.id, `${assetType(r.kind)}\u0000${assetKey(r.kind, r.name, r.namespace)}`]));
+  const objects = new Map(snapshot.resources.map((r) => [r.id, r.object]));
   return store.transaction(async (tx) => {
     // A sync that began before the connector's monitoring was stopped (offboarding) stores nothing.
     if (await monitoringStopped(tx, c.id)) throw new PalisadeError('E_USAGE', `connector ${c.name} is being offboarded: it is no longer synced`);
@@ -420,7 +440,7 @@ export async function syncConnector(store: Store, box: SecretBox, actor: Actor, 
       const assetId = ids.get(resourceAsset.get(f.resourceId) ?? '');
       if (!assetId) continue;
       if (exempt(f.checkId, assetId, f.resource.namespace)) exempted++;
-      else findings.push({ assetId, checkId: f.checkId, severity: f.severity, path: f.path, message: f.message });
+      else findings.push({ assetId, checkId: f.checkId, severity: f.severity, path: f.path, message: f.message, fix: liveFix(f, objects.get(f.resourceId)) });
     }
     await tx.upsertFindings(findings, at);
     const resolved = await tx.pruneFindings(c.id, at);

@@ -206,6 +206,20 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect(await store.listScores({ scope: 'overall', since: '2026-01-02T00:00:00Z' })).toHaveLength(1);
     });
 
+    it('keeps a finding\'s suggested fix, replaces it on the next upsert and clears it when the check no longer offers one', async () => {
+      const c = await store.createConnector({ kind: 'cluster', name: 'fix-lab', config: {}, secrets: null });
+      const [a] = await store.upsertAssets([{ connectorId: c.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} }], '2026-05-01T00:00:00.000Z');
+      const fix = { description: 'set privileged to false', patch: [{ op: 'replace' as const, path: '/spec/template/spec/containers/0/securityContext/privileged', value: false }] };
+      const base = { assetId: a.id, checkId: 'PAL-FIX', severity: 'high', path: 'spec.template.spec.containers[0].securityContext.privileged', message: 'm' };
+      const [first] = await store.upsertFindings([{ ...base, fix }], '2026-05-01T00:00:00.000Z');
+      expect(first.fix).toEqual(fix);
+      expect((await store.listFindings({ checkId: 'PAL-FIX' })).items[0]?.fix).toEqual(fix);
+      const [second] = await store.upsertFindings([{ ...base, fix: null }], '2026-05-02T00:00:00.000Z');
+      expect(second.fix).toBeNull();
+      expect(second.id).toBe(first.id);
+      await store.deleteConnector(c.id);
+    });
+
     it('filters assets by namespace and text, finds one by id, summarizes and prunes findings per connector', async () => {
       const c = await store.createConnector({ kind: 'cluster', name: 'lab', config: {}, secrets: null });
       const other = await store.createConnector({ kind: 'cluster', name: 'other', config: {}, secrets: null });

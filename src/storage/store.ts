@@ -115,6 +115,14 @@ export interface FindingRow {
   message: string;
   firstSeen: string;
   lastSeen: string;
+  /** The suggested fix as the live resource needs it (a JSON Patch), when the check has one. */
+  fix?: StoredFix | null;
+}
+
+/** A suggested fix kept with a finding: what it does, and the RFC 6902 JSON Patch that does it. */
+export interface StoredFix {
+  description: string;
+  patch: Array<{ op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string }>;
 }
 
 /** An accepted risk: a check (or `*`) on a scope, with a reason, an owner and an optional expiry. */

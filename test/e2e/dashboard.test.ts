@@ -189,6 +189,8 @@ describe.skipIf(skip)('dashboard', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(recTitle);
     await rows('Affected resources')(page);
     expect(await page.getByRole('heading', { name: 'Remediation' }).count()).toBe(1);
+    // The most severe recommendation of the demo (a privileged container) has a fix: the kubectl patch for the live object.
+    expect(await page.getByRole('region', { name: 'Suggested fix' }).locator('pre').first().textContent()).toMatch(/^kubectl patch \w+ '[^']+' -n '[^']+' --type=json -p '\[/);
     await shot(page, 'recommendation');
 
     await visit('/vulnerabilities', 'Vulnerabilities', 'vulnerabilities', rows('Vulnerable images'));

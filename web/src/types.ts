@@ -22,11 +22,18 @@ export interface AssetRef {
 }
 
 /** `GET /api/v1/recommendations/:checkId`. */
+/** A suggested fix of one affected resource: a JSON Patch against it as last synced, and the kubectl command. */
+export interface ResourceFix {
+  description: string;
+  patch: Array<{ op: string; path: string; value?: unknown }>;
+  command?: string;
+}
+
 export interface RecommendationDetail extends Recommendation {
   description?: string;
   fix?: unknown;
   suggestedFix?: unknown;
-  affectedResources: Array<{ findingId: string; asset: AssetRef; path: string; message: string; firstSeen: string; lastSeen: string }>;
+  affectedResources: Array<{ findingId: string; asset: AssetRef; path: string; message: string; firstSeen: string; lastSeen: string; fix?: ResourceFix }>;
   next?: string;
   [extra: string]: unknown;
 }

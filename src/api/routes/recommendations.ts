@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listRecommendations, recommendationOf } from '../../app/connectors.js';
+import { fixView, listRecommendations, recommendationOf } from '../../app/connectors.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
 
@@ -26,6 +26,14 @@ const Affected = z
     message: z.string(),
     firstSeen: z.string(),
     lastSeen: z.string(),
+    fix: z
+      .object({
+        description: z.string(),
+        patch: z.array(z.object({ op: z.enum(['add', 'replace', 'remove']), path: z.string(), value: z.unknown().optional() })).describe('RFC 6902 JSON Patch against the resource as last synced'),
+        command: z.string().optional().describe('`kubectl patch` that applies it (when the resource kind and name are known)'),
+      })
+      .optional()
+      .describe('Suggested fix, when the check has one'),
   })
   .meta({ id: 'AffectedResource' });
 
@@ -62,7 +70,7 @@ export function recommendationRoutes(ctx: ApiContext) {
         const affectedResources = [];
         for (const f of page.items) {
           const a = assets.get(f.assetId);
-          if (a) affectedResources.push({ findingId: f.id, asset: { id: a.id, connectorId: a.connectorId, type: a.type, key: a.key }, path: f.path, message: f.message, firstSeen: f.firstSeen, lastSeen: f.lastSeen });
+          if (a) affectedResources.push({ findingId: f.id, asset: { id: a.id, connectorId: a.connectorId, type: a.type, key: a.key }, path: f.path, message: f.message, firstSeen: f.firstSeen, lastSeen: f.lastSeen, ...(f.fix ? { fix: fixView(f.fix, a.attributes) } : {}) });
         }
         return { ...summary, ...recommendationOf(params.checkId, summary.severity), affectedResources, ...(page.next ? { next: page.next } : {}) };
       },

@@ -17,6 +17,7 @@ import type {
   ConnectorRow,
   ExemptionRow,
   FindingRow,
+  StoredFix,
   FindingSummary,
   ImageReferenceRow,
   ImageScanRow,
@@ -136,6 +137,7 @@ function toFinding(r: Row): FindingRow {
     message: r.message as string,
     firstSeen: iso(r.first_seen as string),
     lastSeen: iso(r.last_seen as string),
+    fix: typeof r.fix === 'string' ? (JSON.parse(r.fix) as StoredFix) : null,
   };
 }
 
@@ -773,11 +775,11 @@ export class SqlStore implements Store {
       const store = new SqlStore(tx, this.migrations);
       const written = await store.upsertBatches(
         dedupe(findings, identity),
-        8,
-        (values) => `INSERT INTO findings (id, asset_id, check_id, severity, path, message, first_seen, last_seen) VALUES ${values}
-           ON CONFLICT (asset_id, check_id, path) DO UPDATE SET severity = excluded.severity, message = excluded.message, last_seen = excluded.last_seen
+        9,
+        (values) => `INSERT INTO findings (id, asset_id, check_id, severity, path, message, first_seen, last_seen, fix) VALUES ${values}
+           ON CONFLICT (asset_id, check_id, path) DO UPDATE SET severity = excluded.severity, message = excluded.message, last_seen = excluded.last_seen, fix = excluded.fix
            RETURNING *`,
-        (f) => [randomUUID(), f.assetId, f.checkId, f.severity, f.path, f.message, at, at],
+        (f) => [randomUUID(), f.assetId, f.checkId, f.severity, f.path, f.message, at, at, f.fix ? JSON.stringify(f.fix) : null],
       );
       const assetIds = [...new Set(written.map((r) => r.asset_id as string))];
       const connectors = new Set<string | null>();

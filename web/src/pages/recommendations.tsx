@@ -61,11 +61,11 @@ function RecommendationsPage(props: PageProps) {
   );
 }
 
-/** Any field of the answer that carries a suggested fix (a patch), when the API gives one. */
-function suggestedFix(d: RecommendationDetail): string | undefined {
-  const fix = d.suggestedFix ?? d.fix;
-  if (fix === undefined || fix === null || fix === '') return undefined;
-  return typeof fix === 'string' ? fix : JSON.stringify(fix, null, 2);
+/** The suggested fix shown for the check: that of the first affected resource that has one (each row has its own). */
+function suggestedFix(d: RecommendationDetail): { description: string; text: string } | undefined {
+  const first = d.affectedResources.find((a) => a.fix)?.fix;
+  if (!first) return undefined;
+  return { description: first.description, text: first.command ?? JSON.stringify(first.patch, null, 2) };
 }
 
 function RecommendationDetailPage(props: PageProps) {
@@ -112,7 +112,15 @@ function RecommendationDetailPage(props: PageProps) {
                   {typeof r.description === 'string' && <p class="muted">{r.description}</p>}
                 </Card>
                 <Card title="Suggested fix" id="rec-fix">
-                  {fix ? <pre>{fix}</pre> : <p class="muted">No automatic fix for this check. For manifests in git, `palisade fix` applies the fixes it has, keeping comments.</p>}
+                  {fix ? (
+                    <>
+                      <p>{fix.description}</p>
+                      <pre class="break">{fix.text}</pre>
+                      <p class="muted">A JSON Patch against the resource as last synced; each affected resource has its own in the table. For manifests in git, `palisade fix` applies the same change keeping comments.</p>
+                    </>
+                  ) : (
+                    <p class="muted">No automatic fix for this check. For manifests in git, `palisade fix` applies the fixes it has, keeping comments.</p>
+                  )}
                 </Card>
               </div>
               <Card title={`Affected resources (${formatCount(r.affected)})`} id="rec-affected">
@@ -136,6 +144,19 @@ function RecommendationDetailPage(props: PageProps) {
                     { key: 'message', label: 'Finding', render: (a) => a.message },
                     { key: 'path', label: 'Field', render: (a) => <code class="break">{a.path}</code> },
                     { key: 'first', label: 'First seen', render: (a) => formatTime(a.firstSeen), sort: (a) => a.firstSeen },
+                    {
+                      key: 'fix',
+                      label: 'Fix',
+                      render: (a) =>
+                        a.fix ? (
+                          <details>
+                            <summary>{a.fix.command ? 'kubectl patch' : 'JSON Patch'}</summary>
+                            <pre class="break">{a.fix.command ?? JSON.stringify(a.fix.patch, null, 2)}</pre>
+                          </details>
+                        ) : (
+                          <span class="muted">—</span>
+                        ),
+                    },
                     ...(canWrite
                       ? [
                           {
