@@ -83,6 +83,20 @@ describe('onboarding', () => {
     expect(again.json().connector).toMatchObject({ kind: 'cluster', name: 'lab', hasCredentials: true, config: { context: 'lab', server: kube.url } });
   });
 
+  it('answers the preflight without saving anything on a dry run, whatever it finds', async () => {
+    const before = (await store.listConnectors()).length;
+    kube.rules = PARTIAL;
+    const partial = await onboard('owner', 'dry', '?dryRun=true');
+    expect(partial.statusCode, partial.body).toBe(200);
+    expect(partial.json()).toMatchObject({ dryRun: true, preflight: { ok: false } });
+    expect(partial.json().preflight.grant).toContain('kind: ClusterRole');
+    kube.rules = (jsYaml.loadAll(partial.json().preflight.grant)[0] as { rules: FakeRule[] }).rules;
+    const full = await onboard('owner', 'dry', '?dryRun=true');
+    expect(full.json()).toMatchObject({ dryRun: true, preflight: { ok: true, missing: [] } });
+    expect((await store.listConnectors()).length).toBe(before);
+    expect((await call('reader', 'POST', '/api/v1/connectors?dryRun=true', { kind: 'cluster', name: 'dry', kubeconfig: kube.kubeconfig('dry') })).statusCode).toBe(403);
+  });
+
   it('saves despite missing permissions with force=true, and says so', async () => {
     kube.rules = PARTIAL;
     const res = await onboard('owner', 'forced', '?force=true');

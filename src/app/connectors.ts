@@ -182,8 +182,10 @@ function preflightSummary(p: PreflightResult) {
  * missing (unless `force`). The kubeconfig is sealed with the connector's id as associated data, so the
  * ciphertext is useless on any other row; the row and its audit entry are written together.
  */
-export async function onboardCluster(store: Store, box: SecretBox, actor: Actor, input: NewClusterConnector, opts: { force?: boolean } = {}): Promise<OnboardResult> {
+export async function onboardCluster(store: Store, box: SecretBox, actor: Actor, input: NewClusterConnector, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<OnboardResult> {
   const preflight = await clusterPreflight(accessOf(input), { features: input.scope?.features, namespaces: input.scope?.namespaces });
+  // A dry run (the onboarding wizard's check step) only answers what the preflight found: nothing is kept.
+  if (opts.dryRun) return { saved: false, preflight };
   if (!preflight.ok && !opts.force) {
     await store.appendAudit({ actor: actor.name, action: 'connector.refuse', target: `connector:${input.name}`, source: actor.source, before: null, after: preflightSummary(preflight) });
     return { saved: false, preflight };

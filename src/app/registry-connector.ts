@@ -240,9 +240,10 @@ function preflightSummary(p: RegistryPreflight) {
  * The credentials are sealed with the connector's id as associated data; the row and its audit entry are
  * written together.
  */
-export async function onboardRegistry(store: Store, box: SecretBox, actor: Actor, input: NewRegistryConnector, defaults: RegistryOptions = {}): Promise<RegistryOnboardResult> {
+export async function onboardRegistry(store: Store, box: SecretBox, actor: Actor, input: NewRegistryConnector, defaults: RegistryOptions = {}, opts: { dryRun?: boolean } = {}): Promise<RegistryOnboardResult> {
   const settings = registrySettings(input);
   const preflight = await registryPreflight(settings, input.auth, defaults);
+  if (opts.dryRun) return { saved: false, preflight };
   if (!preflight.ok) {
     await store.appendAudit({ actor: actor.name, action: 'connector.refuse', target: `connector:${input.name}`, source: actor.source, before: null, after: preflightSummary(preflight) });
     return { saved: false, preflight };

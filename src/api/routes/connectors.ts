@@ -182,15 +182,36 @@ export function connectorRoutes(ctx: ApiContext) {
       summary: 'Onboard a cluster or a registry: the preflight runs first; a cluster missing a required permission is not saved unless force=true, a registry failing its catalog or pull check is not saved',
       tag: 'connectors',
       access: 'owner',
-      query: z.object({ force: z.enum(['true', 'false']).optional().describe('Save even when the preflight finds missing permissions') }),
+      query: z.object({
+        force: z.enum(['true', 'false']).optional().describe('Save even when the preflight finds missing permissions'),
+        dryRun: z.enum(['true', 'false']).optional().describe('Only run the preflight and answer it (200); nothing is saved'),
+      }),
       body: NewConnector,
-      responses: { 201: z.object({ connector: ConnectorOut, preflight: z.union([Preflight, RegistryPreflightOut]) }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: z.union([Refused, RegistryRefused]), 502: ErrorBody },
+      responses: {
+        200: z.object({ dryRun: z.literal(true), preflight: z.union([Preflight, RegistryPreflightOut]) }),
+        201: z.object({ connector: ConnectorOut, preflight: z.union([Preflight, RegistryPreflightOut]) }),
+        400: ErrorBody,
+        401: ErrorBody,
+        403: ErrorBody,
+        409: ErrorBody,
+        422: z.union([Refused, RegistryRefused]),
+        502: ErrorBody,
+      },
       handler: async ({ body, query, actor, reply }) => {
         const box = boxOf(ctx);
         if ((await ctx.store.listConnectors()).some((c) => c.name === body.name)) throw new HttpError(409, 'conflict', `a connector named "${body.name}" already exists`);
+        const dryRun = query.dryRun === 'true';
+        if (dryRun) {
+          const preflight = body.kind === 'registry' ? (await onboardRegistry(ctx.store, box, actor, body, undefined, { dryRun })).preflight : toPreflight((await clusterCall(() => onboardCluster(ctx.store, box, actor, body, { dryRun }))).preflight);
+          reply.code(200);
+          return { dryRun: true as const, preflight };
+        }
         if (body.kind === 'registry') {
           const r = await onboardRegistry(ctx.store, box, actor, body);
-          if (r.saved) return { connector: r.connector, preflight: r.preflight };
+          if (r.saved) {
+            reply.code(201);
+            return { connector: r.connector, preflight: r.preflight };
+          }
           reply.code(422);
           const failed = r.preflight.checks.filter((c) => !c.ok);
           return { error: 'registry_preflight_failed' as const, message: `the registry preflight failed: ${failed.map((c) => `${c.name}: ${c.detail}${c.fix ? ` (${c.fix})` : ''}`).join('; ')}`, preflight: r.preflight };
@@ -205,6 +226,7 @@ export function connectorRoutes(ctx: ApiContext) {
             preflight: toPreflight(r.preflight),
           };
         }
+        reply.code(201);
         return { connector: r.connector, preflight: toPreflight(r.preflight) };
       },
     }),

@@ -531,14 +531,18 @@ function problemOf(d: Draft): string | undefined {
 }
 
 /** The answer of an onboarding request: saved, or refused with (for a preflight refusal) the preflight. */
-type Onboarded = { saved: true; connector: Connector; preflight: Preflight } | { saved: false; message: string; preflight?: Preflight };
+type Onboarded = { saved: true; connector: Connector; preflight: Preflight } | { saved: false; dryRun?: boolean; message: string; preflight?: Preflight };
+
+/** How an onboarding request is sent: a dry run (the preflight only), a save, or a save despite missing permissions. */
+type OnboardMode = 'dry-run' | 'save' | 'force';
 
 /**
  * `POST /api/v1/connectors` with fetch rather than `api.post`: a refusal (422) carries the preflight in its
  * body, which the wizard shows, and an ApiError keeps only the message.
  */
-async function onboard(body: Record<string, unknown>, force: boolean): Promise<Onboarded> {
-  const res = await fetch(`/api/v1/connectors${force ? '?force=true' : ''}`, {
+async function onboard(body: Record<string, unknown>, mode: OnboardMode): Promise<Onboarded> {
+  const query = mode === 'dry-run' ? '?dryRun=true' : mode === 'force' ? '?force=true' : '';
+  const res = await fetch(`/api/v1/connectors${query}`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { accept: 'application/json', 'content-type': 'application/json' },
@@ -546,6 +550,7 @@ async function onboard(body: Record<string, unknown>, force: boolean): Promise<O
   });
   const data = (await res.json().catch(() => ({}))) as { connector?: Connector; preflight?: Preflight; message?: string };
   if (res.status === 201 && data.connector && data.preflight) return { saved: true, connector: data.connector, preflight: data.preflight };
+  if (res.status === 200 && data.preflight) return { saved: false, dryRun: true, message: '', preflight: data.preflight };
   if (res.status === 401) window.dispatchEvent(new CustomEvent('palisade:unauthorised'));
   return { saved: false, message: data.message ?? res.statusText, preflight: data.preflight };
 }
@@ -632,10 +637,13 @@ function OnboardWizard(_: PageProps) {
   const action = useAction();
   const heading = useStepFocus(step);
   const set = (p: Partial<Draft>) => setDraft((x) => ({ ...x, ...p }));
-  const check = async (force: boolean) => {
-    setResult(undefined);
-    const r = await action.run(() => onboard(bodyOf(d), force));
-    if (r.ok) setResult(r.value);
+  const send = async (mode: OnboardMode) => {
+    if (mode === 'dry-run') setResult(undefined);
+    const r = await action.run(() => onboard(bodyOf(d), mode));
+    if (!r.ok) return;
+    // A save keeps the preflight on screen when it is refused (the cluster changed since the check).
+    setResult(r.value.saved || mode === 'dry-run' ? r.value : { ...r.value, preflight: r.value.preflight ?? result?.preflight });
+    if (r.value.saved) setStep(3);
   };
   const next = (e: Event) => {
     e.preventDefault();
@@ -643,7 +651,7 @@ function OnboardWizard(_: PageProps) {
     setProblem(p);
     if (p) return;
     setStep(2);
-    void check(false);
+    void send('dry-run');
   };
   const saved = result?.saved ? result.connector : undefined;
   return (
@@ -673,24 +681,24 @@ function OnboardWizard(_: PageProps) {
               Preflight
             </h2>
             <p class="hint">
-              {d.kind === 'cluster' ? 'Palisade asks the cluster, with these credentials, for each read permission it needs.' : 'Palisade lists the catalog and a repository’s tags and pulls one manifest with these credentials.'} A
-              connector whose preflight passes is saved at once; one that fails is not saved.
+              {d.kind === 'cluster' ? 'Palisade asks the cluster, with these credentials, for each read permission it needs.' : 'Palisade lists the catalog and a repository’s tags and pulls one manifest with these credentials.'} Nothing
+              is saved yet: apply the grant shown for what is missing, run the preflight again, then save.
             </p>
             {action.busy && <Loading label="Running the preflight…" />}
             <FormError error={action.error ?? (result && !result.saved ? result.message : undefined)} />
             {result?.preflight && <PreflightView preflight={result.preflight} />}
             <div class="btn-row">
-              {saved ? (
-                <button type="button" class="btn btn-primary" onClick={() => setStep(3)}>
-                  Next: save
+              {result?.preflight?.ok ? (
+                <button type="button" class="btn btn-primary" disabled={action.busy} onClick={() => send('save')}>
+                  Save the connector
                 </button>
               ) : (
                 <>
-                  <button type="button" class="btn btn-primary" disabled={action.busy} onClick={() => check(false)}>
+                  <button type="button" class="btn btn-primary" disabled={action.busy} onClick={() => send('dry-run')}>
                     Run the preflight again
                   </button>
                   {d.kind === 'cluster' && result?.preflight && !result.preflight.ok && (
-                    <button type="button" class="btn btn-danger" disabled={action.busy} onClick={() => check(true)}>
+                    <button type="button" class="btn btn-danger" disabled={action.busy} onClick={() => send('force')}>
                       Save with missing permissions
                     </button>
                   )}
