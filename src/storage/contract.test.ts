@@ -220,6 +220,21 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       await store.deleteConnector(c.id);
     });
 
+    it('filters assets by namespace as an exact key prefix, never a namespace whose name merely starts the same', async () => {
+      const c = await store.createConnector({ kind: 'cluster', name: 'ns-prefix', config: {}, secrets: null });
+      const at = '2026-05-03T00:00:00.000Z';
+      await store.upsertAssets(
+        ['nsp-a/Deployment/x', 'nsp-ab/Deployment/y', 'nsp-a0/Deployment/z', 'nsp-a/Service/x-\u00e9t\u00e9', 'nsp-/Deployment/w'].map((key) => ({ connectorId: c.id, type: 'workload', key, attributes: {} })),
+        at,
+      );
+      const keys = async (namespace: string, q?: string) => (await store.listAssets({ namespace, q, connectorId: c.id })).items.map((a) => a.key).sort();
+      expect(await keys('nsp-a')).toEqual(['nsp-a/Deployment/x', 'nsp-a/Service/x-\u00e9t\u00e9']);
+      expect(await keys('nsp-a', 'SERVICE')).toEqual(['nsp-a/Service/x-\u00e9t\u00e9']);
+      expect(await keys('nsp-ab')).toEqual(['nsp-ab/Deployment/y']);
+      expect(await keys('nsp')).toEqual([]);
+      await store.deleteConnector(c.id);
+    });
+
     it('filters assets by namespace and text, finds one by id, summarizes and prunes findings per connector', async () => {
       const c = await store.createConnector({ kind: 'cluster', name: 'lab', config: {}, secrets: null });
       const other = await store.createConnector({ kind: 'cluster', name: 'other', config: {}, secrets: null });

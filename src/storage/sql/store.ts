@@ -721,6 +721,9 @@ export class SqlStore implements Store {
       q.connectorId && ['connector_id = ?', q.connectorId],
       q.connectorIds && inList('connector_id', q.connectorIds),
       q.namespace && ["key LIKE ? ESCAPE '\\'", `${likeEscape(q.namespace)}/%`],
+      // The same prefix as a range, which the key index serves: SQLite compares text bytewise (BINARY), so the
+      // range holds exactly the keys with the prefix; PostgreSQL's text_pattern_ops index serves the LIKE itself.
+      q.namespace && this.dialect === 'sqlite' && ['key >= ? AND key < ?', `${q.namespace}/`, `${q.namespace}/\u{10FFFF}`],
       q.q && ["LOWER(key) LIKE ? ESCAPE '\\'", `%${likeEscape(q.q.toLowerCase())}%`],
       q.cursor && ['id > ?', q.cursor],
     ]);
