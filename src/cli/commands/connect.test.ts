@@ -75,7 +75,19 @@ describe('palisade connect cluster', () => {
     expect(grant.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
     expect(await store.listConnectors()).toEqual([]);
 
+    // A dry run prints the same and saves nothing either.
+    const dry = await palisade(['connect', 'cluster', '--kubeconfig', file, '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.err).toContain('missing: get networking.k8s.io/ingresses');
+    expect(dry.err).toContain('dry run: nothing was saved');
+    expect((jsYaml.loadAll(dry.out) as Array<{ kind: string }>).map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect((await palisade(['connect', 'cluster', '--kubeconfig', file, '--dry-run', '--force'])).code).toBe(64);
+
     kube.rules = grant[0].rules!;
+    const dryOk = await palisade(['connect', 'cluster', '--kubeconfig', file, '--context', 'lab', '--name', 'lab-cluster', '--dry-run']);
+    expect(dryOk.code, dryOk.err).toBe(0);
+    expect(dryOk.out).toMatch(/none missing/);
+    expect(await store.listConnectors()).toEqual([]);
     const ok = await palisade(['connect', 'cluster', '--kubeconfig', file, '--context', 'lab', '--name', 'lab-cluster']);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/none missing/);

@@ -38,6 +38,20 @@ interface Saved<P> {
   preflight: P;
 }
 
+/** The answer of a dry run: the preflight, nothing saved. */
+interface DryRun<P> {
+  dryRun: true;
+  preflight: P;
+}
+
+/** How the connector is sent: saved when the preflight passes, saved anyway, or only checked. */
+type CreateMode = 'save' | 'force' | 'dry-run';
+
+function modeOf(flags: { force?: boolean; dryRun?: boolean }): CreateMode {
+  if (flags.force && flags.dryRun) throw new PalisadeError('E_USAGE', '--force and --dry-run do not go together: a dry run saves nothing');
+  return flags.dryRun ? 'dry-run' : flags.force ? 'force' : 'save';
+}
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** A connector name from a context or host: the characters the API accepts, at most 200. */
@@ -75,12 +89,21 @@ function permission(m: ClusterPreflight['missing'][number]): string {
 
 /**
  * Sends a new connector and prints the outcome: the saved connector and its preflight, or, when the server
- * refused it (422), what failed and what to do; the refusal ends with {@link PREFLIGHT_FAILED_EXIT}.
+ * refused it (422), what failed and what to do; the refusal ends with {@link PREFLIGHT_FAILED_EXIT}. A dry run
+ * prints the preflight alone and ends the same way when it failed.
  */
-async function create<P>(io: Io, flags: ServerFlags, body: Record<string, unknown>, force: boolean, print: (p: P, saved: boolean) => void): Promise<number> {
+async function create<P extends { ok: boolean }>(io: Io, flags: ServerFlags, body: Record<string, unknown>, mode: CreateMode, print: (p: P, saved: boolean) => void): Promise<number> {
   const api = apiOptionsFrom(flags, io.env);
   try {
-    const r = await apiRequest<Saved<P>>(api, 'POST', withQuery('/api/v1/connectors', { force: force ? 'true' : undefined }), body);
+    const r = await apiRequest<Saved<P> | DryRun<P>>(api, 'POST', withQuery('/api/v1/connectors', { force: mode === 'force' ? 'true' : undefined, dryRun: mode === 'dry-run' ? 'true' : undefined }), body);
+    if ('dryRun' in r) {
+      if (flags.output === 'json') io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        print(r.preflight, r.preflight.ok);
+        io.stderr(`palisade: dry run: nothing was saved${r.preflight.ok ? '; run it again without --dry-run to connect' : ''}\n`);
+      }
+      return r.preflight.ok ? 0 : PREFLIGHT_FAILED_EXIT;
+    }
     if (flags.output === 'json') io.stdout(`${JSON.stringify(r, null, 2)}\n`);
     else {
       print(r.preflight, true);
@@ -107,9 +130,10 @@ function clusterSubcommand(io: Io, setExit: (code: number) => void): Command {
       .option('--name <name>', 'connector name (default: the context)')
       .option('--namespaces <list>', 'only these namespaces (comma-separated, repeatable)', list)
       .option('--exclude-namespaces <list>', 'namespaces or globs to leave out, e.g. kube-*', list)
-      .option('--force', 'save the connector even when permissions are missing'),
+      .option('--force', 'save the connector even when permissions are missing')
+      .option('--dry-run', 'only run the preflight and print it; save nothing'),
   ).action(
-    apiAction(io, setExit, async (flags: ServerFlags & { kubeconfig: string; context?: string; name?: string; namespaces?: string[]; excludeNamespaces?: string[]; force?: boolean }) => {
+    apiAction(io, setExit, async (flags: ServerFlags & { kubeconfig: string; context?: string; name?: string; namespaces?: string[]; excludeNamespaces?: string[]; force?: boolean; dryRun?: boolean }) => {
       const kubeconfig = readFlagFile('--kubeconfig', flags.kubeconfig);
       let context = flags.context;
       if (!context) {
@@ -125,7 +149,7 @@ function clusterSubcommand(io: Io, setExit: (code: number) => void): Command {
       if (!flags.name && !context) throw new PalisadeError('E_USAGE', `${flags.kubeconfig} has no current context: give --context or --name`);
       const scope = flags.namespaces || flags.excludeNamespaces ? { namespaces: flags.namespaces, excludeNamespaces: flags.excludeNamespaces } : undefined;
       const body = { kind: 'cluster', name: flags.name ?? connectorName(context!), kubeconfig, context, scope };
-      return create<ClusterPreflight>(io, flags, body, flags.force === true, (p, saved) => {
+      return create<ClusterPreflight>(io, flags, body, modeOf(flags), (p, saved) => {
         const out = saved ? io.stdout : io.stderr;
         out(`Preflight of context ${p.context} (${p.server}): ${p.checks} permissions checked, ${p.missing.length ? `${p.missing.length} missing` : 'none missing'}.\n`);
         for (const m of p.missing) out(`  missing: ${permission(m)}\n`);
@@ -154,14 +178,15 @@ function registrySubcommand(io: Io, setExit: (code: number) => void): Command {
       .option('--exclude <globs>', 'repositories to leave out', list)
       .option('--tags <globs>', 'tags to scan (default: all)', list)
       .option('--exclude-tags <globs>', 'tags to leave out', list)
-      .option('--rescan-interval <duration>', 'time between scheduled rescans (default 24h)'),
+      .option('--rescan-interval <duration>', 'time between scheduled rescans (default 24h)')
+      .option('--dry-run', 'only run the preflight and print it; save nothing'),
   ).action(
     apiAction(
       io,
       setExit,
       async (
         url: string,
-        flags: ServerFlags & { name?: string; username?: string; passwordStdin?: boolean; ca?: string; plainHttp?: boolean; include?: string[]; exclude?: string[]; tags?: string[]; excludeTags?: string[]; rescanInterval?: string },
+        flags: ServerFlags & { name?: string; username?: string; passwordStdin?: boolean; ca?: string; plainHttp?: boolean; include?: string[]; exclude?: string[]; tags?: string[]; excludeTags?: string[]; rescanInterval?: string; dryRun?: boolean },
       ) => {
         let host: string;
         try {
@@ -185,7 +210,7 @@ function registrySubcommand(io: Io, setExit: (code: number) => void): Command {
           tags: patterns(flags.tags, flags.excludeTags),
           rescanInterval: flags.rescanInterval,
         };
-        return create<RegistryPreflight>(io, flags, body, false, (p, saved) => {
+        return create<RegistryPreflight>(io, flags, body, modeOf(flags), (p, saved) => {
           const out = saved ? io.stdout : io.stderr;
           out(`Preflight of ${p.registry}: ${p.repositories} repositories seen.\n`);
           for (const c of p.checks) out(`  ${(c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED').padEnd(7)} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n          fix: ${c.fix}` : ''}\n`);
