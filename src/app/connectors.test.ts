@@ -24,6 +24,9 @@ describe('inventoryOf', () => {
     res({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'other', namespace: 'elsewhere' }, spec: { selector: { app: 'web' } } }),
     res({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' }, spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'web' } } }] } }] } }),
     res({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } }),
+    res({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-5d9', namespace: 'shop', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', controller: true }] }, spec: { template: { metadata: { labels: { app: 'web', tier: 'f' } }, spec: { containers: [{ name: 'app', image: 'ghcr.io/acme/web:1.2@sha256:abc' }] } } } }),
+    res({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-5d9-x2', namespace: 'shop', labels: { app: 'web', tier: 'f' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d9', controller: true }] }, spec: { containers: [{ name: 'app', image: 'ghcr.io/acme/web:1.2@sha256:abc' }] } }),
+    res({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'shop', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'gone', controller: true }] }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } }),
     res({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'shop' } }),
     res({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'web-reads', namespace: 'shop' }, roleRef: { kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'web' }, { kind: 'ServiceAccount', name: 'ghost', namespace: 'x' }] }),
   ];
@@ -34,8 +37,8 @@ describe('inventoryOf', () => {
   it('makes an asset of every object, container and image, once each', () => {
     const byType = (t: string) => inv.assets.filter((a) => a.type === t).map((a) => a.key).sort();
     expect(byType('cluster')).toEqual(['Cluster/t']);
-    expect(byType('workload')).toEqual(['shop/CronJob/report', 'shop/Deployment/web']);
-    expect(byType('container')).toEqual(['shop/CronJob/report/r', 'shop/Deployment/web/app', 'shop/Deployment/web/init']);
+    expect(byType('workload')).toEqual(['shop/CronJob/report', 'shop/Deployment/web', 'shop/ReplicaSet/web-5d9']);
+    expect(byType('container')).toEqual(['shop/CronJob/report/r', 'shop/Deployment/web/app', 'shop/Deployment/web/init', 'shop/Pod/orphan/app', 'shop/Pod/web-5d9-x2/app', 'shop/ReplicaSet/web-5d9/app']);
     expect(byType('image')).toEqual(['busybox:1.36', 'ghcr.io/acme/web:1.2@sha256:abc']);
     expect(inv.assets.every((a) => a.connectorId === 'c1')).toBe(true);
   });
@@ -52,6 +55,11 @@ describe('inventoryOf', () => {
     expect(rels).toContain('shop/RoleBinding/web-reads binds shop/ServiceAccount/web');
     expect(rels).toContain('shop/Deployment/web uses shop/ServiceAccount/web');
     expect(rels).toContain('Cluster/t contains shop/Namespace/shop');
+    // Owners, from ownerReferences: the chain a pod's page follows back to its Deployment; an owner not in the
+    // snapshot is left out.
+    expect(rels).toContain('shop/Deployment/web owns shop/ReplicaSet/web-5d9');
+    expect(rels).toContain('shop/ReplicaSet/web-5d9 owns shop/Pod/web-5d9-x2');
+    expect(rels.filter((r) => r.endsWith('owns shop/Pod/orphan'))).toEqual([]);
     // Relations to objects not in the snapshot (the ghost account, the CronJob's default account) are left out.
     expect(rels.some((r) => r.includes('ghost') || r.includes('ServiceAccount/default'))).toBe(false);
   });

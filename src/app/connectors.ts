@@ -356,6 +356,14 @@ export function inventoryOf(connectorId: string, cluster: { context: string; ser
       }
     }
   }
+  // Controller owns what it made (Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod), from ownerReferences in
+  // the same namespace (Kubernetes forbids owners across namespaces), so a pod's page leads to what runs it.
+  for (const r of resources) {
+    const owners = r.object.metadata.ownerReferences as Array<{ kind?: string; name?: string; controller?: boolean }> | undefined;
+    if (!Array.isArray(owners) || !r.namespace) continue;
+    const self = id(assetType(r.kind), assetKey(r.kind, r.name, r.namespace));
+    for (const o of owners) if (o.kind && o.name) relations.push({ from: id(assetType(o.kind), assetKey(o.kind, o.name, r.namespace)), to: self, kind: 'owns' });
+  }
   // Ingress routes to service.
   for (const ing of byKind(['Ingress'])) {
     for (const svc of ingressServices(ing.object)) relations.push({ from: id('ingress', assetKey('Ingress', ing.name, ing.namespace)), to: id('service', assetKey('Service', svc, ing.namespace)), kind: 'routes-to' });

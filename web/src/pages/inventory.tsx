@@ -61,12 +61,13 @@ const PHRASES: Record<string, { out: string; in: string }> = {
   grants: { out: 'Grants', in: 'Granted by' },
   binds: { out: 'Binds', in: 'Bound by' },
   uses: { out: 'Uses', in: 'Used by' },
+  owns: { out: 'Owns', in: 'Owned by' },
 };
 
 const GROUPS: Array<{ title: string; id: string; test: (r: Relation) => boolean; empty: string }> = [
-  { title: 'What runs it', id: 'rel-runs', test: (r) => r.direction === 'in' && (r.kind === 'runs' || r.kind === 'contains'), empty: 'Nothing runs or contains it.' },
+  { title: 'What runs it', id: 'rel-runs', test: (r) => r.direction === 'in' && (r.kind === 'runs' || r.kind === 'contains' || r.kind === 'owns'), empty: 'Nothing runs or contains it.' },
   { title: 'What it runs and exposes', id: 'rel-exposes', test: (r) => r.direction === 'out' && r.kind !== 'grants' && r.kind !== 'binds', empty: 'It runs and exposes nothing.' },
-  { title: 'Who can reach it', id: 'rel-reach', test: (r) => (r.direction === 'in' && r.kind !== 'runs' && r.kind !== 'contains') || r.kind === 'grants' || r.kind === 'binds', empty: 'No Service, Ingress or role reaches it.' },
+  { title: 'Who can reach it', id: 'rel-reach', test: (r) => (r.direction === 'in' && r.kind !== 'runs' && r.kind !== 'contains' && r.kind !== 'owns') || r.kind === 'grants' || r.kind === 'binds', empty: 'No Service, Ingress or role reaches it.' },
 ];
 
 function Relations(props: { relations: Relation[] }) {
