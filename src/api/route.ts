@@ -7,6 +7,7 @@ import type { OffboardingEnv } from '../app/offboarding.js';
 import type { ImageScans } from '../app/image-scans.js';
 import type { ServerAudit } from '../app/server-audit.js';
 import type { KeyedLock } from '../app/jobs.js';
+import type { LoginLimiter } from '../app/login-limiter.js';
 import type { PdfRenderer } from '../app/pdf.js';
 import type { Actor } from '../app/users.js';
 import type { Store } from '../storage/store.js';
@@ -27,6 +28,8 @@ export interface ApiContext {
   syncLocks?: KeyedLock;
   /** Prints the HTML reports as PDF (src/app/pdf.ts); absent, PDF reports answer 503. */
   pdf?: PdfRenderer;
+  /** Refuses logins of a username or address that failed too often (src/app/login-limiter.ts); absent, none is refused. */
+  loginLimiter?: LoginLimiter;
 }
 
 /** Runs a connector sync under the server's per-connector lock (the scheduler's), when it has one. */

@@ -143,6 +143,20 @@ describe('sessions', () => {
     expect((await app.inject({ method: 'POST', url: '/api/v1/logout', headers: { cookie: session } })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/api/v1/users', headers: { cookie: session } })).statusCode).toBe(401);
   });
+
+  it('refuses logins of a user after five failures with 429 and Retry-After, even with the right password, without locking others', async () => {
+    await addUser(store, system, { username: 'guessed', role: 'reader', password: PASSWORD });
+    const attempt = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/login', payload: { username, password } });
+    for (let i = 0; i < 5; i++) expect((await attempt('guessed', `wrong-${i}-password`)).statusCode).toBe(401);
+    const locked = await attempt('guessed', PASSWORD);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error).toBe('too_many_attempts');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt('owner', PASSWORD)).statusCode).toBe(200);
+    // Each refused guess was audited as a failed login; the throttled attempt never reached the password check.
+    const failed = (await store.listAudit({ action: 'auth.login-failed', limit: 50 })).items.filter((e) => e.target === 'user:guessed');
+    expect(failed).toHaveLength(5);
+  });
 });
 
 describe('audit trail', () => {

@@ -5,6 +5,7 @@ import { toolVersion } from '../app/content.js';
 import type { ImageScans } from '../app/image-scans.js';
 import type { SecretBox } from '../app/secrets.js';
 import type { OffboardingEnv } from '../app/offboarding.js';
+import { LoginLimiter } from '../app/login-limiter.js';
 import { createPdfRenderer, type PdfRenderer } from '../app/pdf.js';
 import type { ServerAudit } from '../app/server-audit.js';
 import { authenticate } from '../app/users.js';
@@ -60,6 +61,8 @@ export interface AppOptions {
   syncLocks?: KeyedLock;
   /** Prints the PDF reports; by default Chromium from PALISADE_CHROMIUM or /usr/bin/chromium, launched on first use. Closed with the server. */
   pdf?: PdfRenderer;
+  /** The login throttle (default: 5 failures of a user or 20 from an address in 15 minutes lock them, in this process). */
+  loginLimiter?: LoginLimiter;
   /** The built dashboard to serve at `/` (default: web/dist of this package); false: none. */
   webRoot?: string | false;
 }
@@ -80,7 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   const pdf = opts.pdf ?? createPdfRenderer();
   app.addHook('onClose', () => pdf.close());
-  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets, offboarding: opts.offboarding, audit: opts.audit, images: opts.images, syncLocks: opts.syncLocks, pdf };
+  const ctx: ApiContext = { store: opts.store, metrics, secrets: opts.secrets, offboarding: opts.offboarding, audit: opts.audit, images: opts.images, syncLocks: opts.syncLocks, pdf, loginLimiter: opts.loginLimiter ?? new LoginLimiter() };
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.error, message: error.message });

@@ -17,10 +17,21 @@ export function authRoutes(ctx: ApiContext) {
       tag: 'auth',
       access: 'public',
       body: Credentials,
-      responses: { 200: z.object({ user: UserOut, expiresAt: z.string() }), 401: ErrorBody },
+      responses: { 200: z.object({ user: UserOut, expiresAt: z.string() }), 401: ErrorBody, 429: ErrorBody },
       handler: async ({ body, request, reply }) => {
+        // Throttled before the password is checked, so a locked account costs a guesser time, not us a hash.
+        const wait = ctx.loginLimiter?.retryAfterMs(body.username, request.ip) ?? 0;
+        if (wait > 0) {
+          const seconds = Math.ceil(wait / 1000);
+          reply.header('retry-after', String(seconds));
+          throw new HttpError(429, 'too_many_attempts', `too many failed logins for this user or address: try again in ${seconds} s`);
+        }
         const r = await login(ctx.store, body.username, body.password, request.ip);
-        if (!r) throw new HttpError(401, 'invalid_credentials', 'wrong username or password');
+        if (!r) {
+          ctx.loginLimiter?.failed(body.username, request.ip);
+          throw new HttpError(401, 'invalid_credentials', 'wrong username or password');
+        }
+        ctx.loginLimiter?.succeeded(body.username);
         reply.header('set-cookie', sessionCookie(r.session, { maxAgeSeconds: SESSION_TTL_MS / 1000, secure: request.protocol === 'https' }));
         return { user: r.user, expiresAt: r.expiresAt };
       },
