@@ -34,7 +34,9 @@ function scanView(db: VulnDb, status: { updatedAt?: string; sources: DataSource[
   const sources = status.sources;
   return {
     affected: (ns, pkg) => db.affected(ns, pkg),
+    affectedMany: (ns, pkgs) => db.affectedMany(ns, pkgs),
     vulnerability: (id) => db.vulnerability(id),
+    vulnerabilities: (ids) => db.vulnerabilities(ids),
     dataSource: (id) => db.dataSource(id),
     updatedAt: () => status.updatedAt,
     sources: () => sources,
@@ -47,6 +49,8 @@ function scanView(db: VulnDb, status: { updatedAt?: string; sources: DataSource[
  * end-of-life table, so scans of a release past its end of life say so (and Ubuntu ESM picks its stream).
  */
 export function loadVulnBackend(opts: { eolFile?: string } = {}): VulnBackend {
+  let eol: EolTable | undefined;
+  const eolTable = (): EolTable => (eol ??= loadEolTable(opts.eolFile));
   return {
     defaultDbPath: () => defaultVulnDbPath(),
     openDb(path: string): VulnDatabase {
@@ -54,13 +58,26 @@ export function loadVulnBackend(opts: { eolFile?: string } = {}): VulnBackend {
         throw new PalisadeError('E_VULN_DB_MISSING', `no vulnerability database at ${path}: run \`palisade db update\` (or \`palisade db import <file>\`)`);
       }
       const db = openVulnDb(path, { readonly: true });
+      let view: VulnDatabase;
       try {
-        return scanView(db, db.summary());
+        view = scanView(db, db.summary());
       } catch (e) {
         db.close();
         throw e;
       }
+      // A scan opens the database and then waits for the image: read the end-of-life table in that wait rather
+      // than after it. A broken table is left for `match` to report.
+      if (!eol) {
+        setImmediate(() => {
+          try {
+            eolTable();
+          } catch {
+            // reported by match()
+          }
+        }).unref();
+      }
+      return view;
     },
-    match: (os, packages, lookup, matchOpts) => matchPackages(os, packages, lookup, { ...matchOpts, eol: loadEolTable(opts.eolFile) }),
+    match: (os, packages, lookup, matchOpts) => matchPackages(os, packages, lookup, { ...matchOpts, eol: eolTable() }),
   };
 }

@@ -143,7 +143,15 @@ export interface ImageScanTarget {
 export interface AdvisoryLookup {
   /** Every row for this package in this namespace, from every source. */
   affected(namespace: Namespace, pkg: string): AffectedPackage[];
+  /**
+   * Optional batch form of `affected`: the rows of many packages of one namespace, by package name, each list
+   * in the order `affected` gives it (names without rows may be absent). A database answers it with one query
+   * instead of one per package.
+   */
+  affectedMany?(namespace: Namespace, pkgs: readonly string[]): Map<string, AffectedPackage[]>;
   vulnerability(id: string): VulnerabilityRecord | undefined;
+  /** Optional batch form of `vulnerability`: the records of many ids (unknown ids absent), in one query. */
+  vulnerabilities?(ids: readonly string[]): Map<string, VulnerabilityRecord>;
   dataSource(id: string): DataSource | undefined;
 }
 

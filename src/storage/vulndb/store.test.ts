@@ -154,6 +154,44 @@ describe('documents, lookups and merged records', () => {
     db.close();
   });
 
+  it('batch reads give what one read per package and per id gives, in the same order', () => {
+    const db = openVulnDb(join(dir, 'vuln.db'), { create: true });
+    db.replaceDocument(DEBIAN, 'tracker', state({ vulnerabilities: 2, affected: 4 }), {
+      vulnerabilities: [
+        { id: 'CVE-2024-2', aliases: [], title: 'second', cvss: [], references: [] },
+        { id: 'CVE-2024-1', aliases: ['DSA-1'], title: 'debian', severity: 'low', cvss: [], references: ['https://debian/1'] },
+      ],
+      affected: [
+        row({ vulnerabilityId: 'CVE-2024-2', package: 'openssl', fixedVersion: '3.0.2-1' }),
+        row({ vulnerabilityId: 'CVE-2024-1', package: 'curl', status: 'affected', ranges: [{ introduced: '7.0' }], versions: ['7.88.1-10'] }),
+        row({ vulnerabilityId: 'CVE-2024-1', package: 'openssl', fixedVersion: '3.0.1-1', severity: 'high' }),
+        row({ vulnerabilityId: 'CVE-2024-3', namespace: 'debian:11', package: 'openssl', fixedVersion: '1.1.1-1' }),
+      ],
+    });
+    db.replaceDocument(NVD, 'cves', state({ vulnerabilities: 1, affected: 0 }), {
+      vulnerabilities: [{ id: 'CVE-2024-1', aliases: [], title: 'nvd title', severity: 'high', cvss: [], references: ['https://nvd/1'] }],
+      affected: [],
+    });
+    db.close();
+
+    // Read-only, as a scan opens it.
+    const ro = openVulnDb(join(dir, 'vuln.db'), { readonly: true });
+    const many = ro.affectedMany('debian:12', ['openssl', 'curl', 'zlib', 'openssl']);
+    expect([...many.keys()].sort()).toEqual(['curl', 'openssl']);
+    expect(many.get('openssl')).toEqual(ro.affected('debian:12', 'openssl'));
+    expect(many.get('openssl')!.map((a) => a.vulnerabilityId)).toEqual(['CVE-2024-2', 'CVE-2024-1']);
+    expect(many.get('curl')).toEqual(ro.affected('debian:12', 'curl'));
+    expect(ro.affectedMany('debian:12', []).size).toBe(0);
+
+    const records = ro.vulnerabilities(['CVE-2024-1', 'CVE-2024-2', 'CVE-2024-404', 'CVE-2024-1']);
+    expect([...records.keys()].sort()).toEqual(['CVE-2024-1', 'CVE-2024-2']);
+    expect(records.get('CVE-2024-1')).toEqual(ro.vulnerability('CVE-2024-1'));
+    expect(records.get('CVE-2024-1')).toMatchObject({ title: 'nvd title', aliases: ['DSA-1'], vendorSeverity: { nvd: 'high', 'debian-tracker': 'low' } });
+    expect(records.get('CVE-2024-2')).toEqual(ro.vulnerability('CVE-2024-2'));
+    expect(ro.vulnerabilities([]).size).toBe(0);
+    ro.close();
+  });
+
   it('refuses rows that name another source than their document', () => {
     const db = openVulnDb(':memory:', { create: true });
     expect(() =>

@@ -62,6 +62,10 @@ export interface ExportResult {
 
 /** The vulnerability database: lookups for the matcher, document replacement for `db update`, housekeeping. */
 export interface VulnDb extends AdvisoryLookup, AdvisoryWriter {
+  /** Rows of many packages of one namespace in one query (see {@link AdvisoryLookup.affectedMany}). */
+  affectedMany(namespace: string, pkgs: readonly string[]): Map<string, AffectedPackage[]>;
+  /** Merged records of many ids in one query (see {@link AdvisoryLookup.vulnerabilities}). */
+  vulnerabilities(ids: readonly string[]): Map<string, VulnerabilityRecord>;
   readonly path: string;
   readonly readonly: boolean;
   /** Records new validators for a document whose rows did not change. */
@@ -186,17 +190,21 @@ export function openVulnDb(path: string, opts: OpenOptions = {}): VulnDb {
   return new SqliteVulnDb(db, path, readonly);
 }
 
-interface AffectedRow {
-  vuln_id: string;
-  namespace: string;
-  package: string;
-  status: string;
-  fixed_version: string | null;
-  module: string | null;
-  severity: string | null;
-  extra: string | null;
-  source: string;
-}
+/**
+ * One `affected` row as the lookups read it: a tuple in the order of {@link AFFECTED_COLUMNS} (raw rows spare
+ * an object with nine named fields per row; the matcher reads thousands of rows per image).
+ */
+type AffectedRow = [
+  vulnId: string,
+  namespace: string,
+  pkg: string,
+  status: string,
+  fixedVersion: string | null,
+  module: string | null,
+  severity: string | null,
+  extra: string | null,
+  source: string,
+];
 
 interface Extra {
   ranges?: VersionRange[];
@@ -272,9 +280,28 @@ function prepareWrites(db: Db) {
 }
 type WriteStatements = ReturnType<typeof prepareWrites>;
 
+/** One row of `affected` or `affectedMany` as the matcher sees it. */
+function affectedOf([vulnId, namespace, pkg, status, fixedVersion, module, severity, extra, source]: AffectedRow): AffectedPackage {
+  const a: AffectedPackage = { vulnerabilityId: vulnId, namespace, package: pkg, status: status as AffectedStatus, source };
+  if (module !== null) a.module = module;
+  if (fixedVersion !== null) a.fixedVersion = fixedVersion;
+  if (severity !== null) a.severity = severity as Severity;
+  if (extra !== null) {
+    const e = JSON.parse(extra) as Extra;
+    if (e.ranges) a.ranges = e.ranges;
+    if (e.versions) a.versions = e.versions;
+    if (e.arches) a.arches = e.arches;
+  }
+  return a;
+}
+
+const AFFECTED_COLUMNS = 'a.vuln_id, a.namespace, a.package, a.status, a.fixed_version, a.module, a.severity, a.extra, d.source';
+
 class SqliteVulnDb implements VulnDb {
   private readonly selectAffected: Database.Statement<[string, string], AffectedRow>;
+  private readonly selectAffectedMany: Database.Statement<[string, string], AffectedRow>;
   private readonly selectRecords: Database.Statement<[string], { record: string; source: string }>;
+  private readonly selectRecordsMany: Database.Statement<[string], { vuln_id: string; record: string; source: string }>;
   private readonly selectSource: Database.Statement<[string], { id: string; name: string; url: string }>;
   private readonly selectDocument: Database.Statement<[string, string], DocumentRow>;
   private closed = false;
@@ -285,38 +312,66 @@ class SqliteVulnDb implements VulnDb {
     readonly path: string,
     readonly readonly: boolean,
   ) {
-    this.selectAffected = db.prepare(
-      `SELECT a.vuln_id, a.namespace, a.package, a.status, a.fixed_version, a.module, a.severity, a.extra, d.source
+    this.selectAffected = db.prepare<[string, string], AffectedRow>(
+      `SELECT ${AFFECTED_COLUMNS}
          FROM affected a JOIN documents d ON d.doc_id = a.doc_id
         WHERE a.namespace = ? AND a.package = ?
         ORDER BY a.rowid`,
-    );
+    ).raw(true);
+    // The batch forms take their keys as one JSON array (json_each): one statement for any number of keys, and
+    // SQLite probes the same indexes once per key, without a round trip through JavaScript for each.
+    this.selectAffectedMany = db.prepare<[string, string], AffectedRow>(
+      `SELECT ${AFFECTED_COLUMNS}
+         FROM affected a JOIN documents d ON d.doc_id = a.doc_id
+        WHERE a.namespace = ? AND a.package IN (SELECT value FROM json_each(?))
+        ORDER BY a.rowid`,
+    ).raw(true);
     this.selectRecords = db.prepare(
       `SELECT v.record, d.source FROM vulnerabilities v JOIN documents d ON d.doc_id = v.doc_id WHERE v.vuln_id = ? ORDER BY v.doc_id`,
+    );
+    this.selectRecordsMany = db.prepare(
+      `SELECT v.vuln_id, v.record, d.source FROM vulnerabilities v JOIN documents d ON d.doc_id = v.doc_id
+        WHERE v.vuln_id IN (SELECT value FROM json_each(?)) ORDER BY v.vuln_id, v.doc_id`,
     );
     this.selectSource = db.prepare('SELECT id, name, url FROM sources WHERE id = ?');
     this.selectDocument = db.prepare('SELECT * FROM documents WHERE source = ? AND key = ?');
   }
 
   affected(namespace: string, pkg: string): AffectedPackage[] {
-    return this.selectAffected.all(namespace, pkg).map((r) => {
-      const a: AffectedPackage = { vulnerabilityId: r.vuln_id, namespace: r.namespace, package: r.package, status: r.status as AffectedStatus, source: r.source };
-      if (r.module !== null) a.module = r.module;
-      if (r.fixed_version !== null) a.fixedVersion = r.fixed_version;
-      if (r.severity !== null) a.severity = r.severity as Severity;
-      if (r.extra !== null) {
-        const e = JSON.parse(r.extra) as Extra;
-        if (e.ranges) a.ranges = e.ranges;
-        if (e.versions) a.versions = e.versions;
-        if (e.arches) a.arches = e.arches;
-      }
-      return a;
-    });
+    return this.selectAffected.all(namespace, pkg).map(affectedOf);
+  }
+
+  affectedMany(namespace: string, pkgs: readonly string[]): Map<string, AffectedPackage[]> {
+    const out = new Map<string, AffectedPackage[]>();
+    if (pkgs.length === 0) return out;
+    // Ordered by rowid overall, so each package's list keeps the order of `affected`.
+    for (const r of this.selectAffectedMany.all(namespace, JSON.stringify([...new Set(pkgs)]))) {
+      const a = affectedOf(r);
+      const list = out.get(a.package);
+      if (list) list.push(a);
+      else out.set(a.package, [a]);
+    }
+    return out;
   }
 
   vulnerability(id: string): VulnerabilityRecord | undefined {
     const parts: RecordPart[] = this.selectRecords.all(id).map((r) => ({ source: r.source, record: JSON.parse(r.record) as RecordPart['record'] }));
     return mergeRecords(id, parts);
+  }
+
+  vulnerabilities(ids: readonly string[]): Map<string, VulnerabilityRecord> {
+    const parts = new Map<string, RecordPart[]>();
+    if (ids.length === 0) return new Map();
+    // Ordered by id, then document: each id's parts come in the order `vulnerability` reads them.
+    for (const r of this.selectRecordsMany.all(JSON.stringify([...new Set(ids)]))) {
+      const part: RecordPart = { source: r.source, record: JSON.parse(r.record) as RecordPart['record'] };
+      const list = parts.get(r.vuln_id);
+      if (list) list.push(part);
+      else parts.set(r.vuln_id, [part]);
+    }
+    const out = new Map<string, VulnerabilityRecord>();
+    for (const [id, list] of parts) out.set(id, mergeRecords(id, list)!);
+    return out;
   }
 
   dataSource(id: string): DataSource | undefined {

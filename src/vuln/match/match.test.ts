@@ -248,3 +248,67 @@ describe('severity, order and duplicates', () => {
     expect(r.notes).toEqual(['1 OS package not matched: no operating system was identified']);
   });
 });
+
+describe('batch reads', () => {
+  /** `lookup` with the batch forms too, counting each batch call. */
+  function batchLookup(rows: AffectedPackage[], records: VulnerabilityRecord[] = []) {
+    const one = lookup(rows, records);
+    const batches: string[] = [];
+    return {
+      ...one,
+      batches,
+      affectedMany: (ns: string, pkgs: readonly string[]) => {
+        batches.push(`${ns}: ${[...pkgs].join(',')}`);
+        const out = new Map<string, AffectedPackage[]>();
+        for (const p of pkgs) {
+          const found = rows.filter((r) => r.namespace === ns && r.package === p).map((r) => ({ ...r }));
+          if (found.length) out.set(p, found);
+        }
+        return out;
+      },
+      vulnerabilities: (list: readonly string[]) => {
+        batches.push(`records: ${[...list].join(',')}`);
+        return new Map(records.filter((r) => list.includes(r.id)).map((r) => [r.id, r]));
+      },
+    } satisfies AdvisoryLookup & { batches: string[] };
+  }
+
+  const rows = [
+    row({ vulnerabilityId: 'CVE-2024-1', namespace: 'debian:12', package: 'openssl', fixedVersion: '3.0.13-1', source: 'debian-tracker' }),
+    row({ vulnerabilityId: 'DEBIAN-CVE-2024-1', namespace: 'debian:12', package: 'openssl', fixedVersion: '3.0.14-1', source: 'osv:debian' }),
+    row({ vulnerabilityId: 'CVE-2024-2', namespace: 'debian:12', package: 'openssl', status: 'will-not-fix', source: 'debian-tracker' }),
+    row({ vulnerabilityId: 'CVE-2024-5', namespace: 'debian:12', package: 'zlib', fixedVersion: 'not a version!', source: 'debian-tracker' }),
+    row({ vulnerabilityId: 'GHSA-aaaa-bbbb-cccc', namespace: 'npm', package: 'lodash', ranges: [{ introduced: '0', fixed: '4.17.21' }], source: 'osv:npm' }),
+  ];
+  const records: VulnerabilityRecord[] = [
+    { id: 'DEBIAN-CVE-2024-1', aliases: ['CVE-2024-1'], cvss: [], references: [] },
+    { id: 'GHSA-aaaa-bbbb-cccc', aliases: ['CVE-2021-23337'], title: 'lodash: prototype pollution', cvss: [], references: [] },
+  ];
+  const packages = [
+    pkg({ name: 'libssl3', version: '3.0.11-1', sourceName: 'openssl', arch: 'amd64' }),
+    pkg({ name: 'openssl', version: '3.0.11-1', sourceName: 'openssl', arch: 'amd64' }),
+    pkg({ name: 'zlib1g', version: '1:1.2.13', sourceName: 'zlib' }),
+    pkg({ name: 'bad', version: 'not a version!' }),
+    pkg({ ecosystem: 'npm', scheme: 'semver', name: 'lodash', version: '4.17.20', filePath: 'app/node_modules/lodash/package.json' }),
+    pkg({ ecosystem: 'npm', scheme: 'semver', name: 'lodash', version: '4.17.20', filePath: 'lib/node_modules/lodash/package.json' }),
+  ];
+  const os: OsInfo = { family: 'debian', version: '12.5' };
+
+  it('finds what one read per package finds, with one read per namespace and one for the records', () => {
+    const batched = batchLookup(rows, records);
+    const r = matchPackages(os, packages, batched, { now: NOW, eol: EOL });
+    expect(r).toEqual(matchPackages(os, packages, lookup(rows, records), { now: NOW, eol: EOL }));
+    expect(batched.queries).toEqual([]);
+    expect(batched.batches).toEqual(['debian:12: openssl,zlib', 'npm: lodash', 'records: CVE-2024-1,DEBIAN-CVE-2024-1,CVE-2024-2,GHSA-aaaa-bbbb-cccc']);
+    expect(r.vulnerabilities.map((v) => [v.id, v.package.name, v.fixedVersion ?? null, v.aliases])).toEqual([
+      ['CVE-2024-1', 'libssl3', '3.0.13-1', ['DEBIAN-CVE-2024-1']],
+      ['CVE-2024-1', 'openssl', '3.0.13-1', ['DEBIAN-CVE-2024-1']],
+      ['CVE-2024-2', 'libssl3', null, []],
+      ['CVE-2024-2', 'openssl', null, []],
+      ['GHSA-aaaa-bbbb-cccc', 'lodash', '4.17.21', ['CVE-2021-23337']],
+      ['GHSA-aaaa-bbbb-cccc', 'lodash', '4.17.21', ['CVE-2021-23337']],
+    ]);
+    expect(r.notes).toContain('1 package not matched: version not valid for its scheme');
+    expect(r.notes.some((n) => n.startsWith('advisory row ignored: CVE-2024-5 (debian-tracker, debian:12/zlib)'))).toBe(true);
+  });
+});

@@ -49,6 +49,38 @@ function idPreference(id: string): number {
   return 2;
 }
 
+/** How one package is matched: its scheme, the names it is looked up by, the driver's rules. */
+interface PackagePlan {
+  pkg: Package;
+  scheme: VersionScheme;
+  /** The names it is looked up by, each with whether its version is comparable under `scheme`. */
+  lookups: Array<{ namespace: string; lookup: NameLookup; comparable: boolean }>;
+  applies: (row: AffectedPackage) => boolean;
+  reportsUnfixed: boolean;
+  display: (v: string) => string;
+}
+
+/**
+ * The rows of one name in one namespace. With a database that reads in batches, the rows of every comparable
+ * lookup of every package are read up front, one query per namespace instead of one per name.
+ */
+function affectedReader(db: AdvisoryLookup, plans: readonly PackagePlan[]): (namespace: string, name: string) => AffectedPackage[] {
+  if (!db.affectedMany) return (namespace, name) => db.affected(namespace, name);
+  const names = new Map<string, Set<string>>();
+  for (const { lookups } of plans) {
+    for (const { namespace, lookup, comparable: ok } of lookups) {
+      if (!ok) continue;
+      let set = names.get(namespace);
+      if (!set) names.set(namespace, (set = new Set()));
+      set.add(lookup.name);
+    }
+  }
+  const rows = new Map<string, Map<string, AffectedPackage[]>>();
+  for (const [namespace, set] of names) rows.set(namespace, db.affectedMany(namespace, [...set]));
+  // Two packages of one name share the rows: the matcher only reads them.
+  return (namespace, name) => rows.get(namespace)?.get(name) ?? [];
+}
+
 interface Candidate {
   verdict: Extract<Verdict, { kind: 'vulnerable' }>;
   record: VulnerabilityRecord | undefined;
@@ -103,6 +135,8 @@ export function matchPackages(os: OsInfo | undefined, packages: Package[], db: A
   const unusable = new Set<string>();
   const out: DetectedVulnerability[] = [];
 
+  // First every package's plan, so that the rows of all packages of one namespace can be read at once.
+  const plans: PackagePlan[] = [];
   for (const pkg of packages) {
     let scheme: VersionScheme;
     let plan: Array<{ namespace: string; lookup: NameLookup }>;
@@ -130,18 +164,36 @@ export function matchPackages(os: OsInfo | undefined, packages: Package[], db: A
     } else {
       continue;
     }
+    // Whether each version is comparable, decided once: it gates both the batch read and the evaluation.
+    const lookups = plan.map((p) => ({ ...p, comparable: comparable(scheme, p.lookup.version) }));
+    plans.push({ pkg, scheme, lookups, applies, reportsUnfixed, display });
+  }
+  const rowsOf = affectedReader(db, plans);
 
+  // Then each package's verdicts, one per vulnerability.
+  const verdictsOf: Array<Array<Extract<Verdict, { kind: 'vulnerable' }>>> = [];
+  // Verdicts by row list (shared by every lookup of one name when read in a batch) and version: the binary
+  // packages of one Debian source, or two copies of one npm package, judge the same rows against the same version.
+  const judged = new WeakMap<AffectedPackage[], Map<string, Array<Verdict | undefined>>>();
+  for (const { scheme, lookups, applies, reportsUnfixed } of plans) {
     // Every applicable row per vulnerability id, each judged against the version of the name it was found by.
     const byId = new Map<string, Verdict[]>();
     let invalidVersion = false;
-    for (const { namespace, lookup } of plan) {
-      if (!comparable(scheme, lookup.version)) {
+    for (const { namespace, lookup, comparable: ok } of lookups) {
+      if (!ok) {
         invalidVersion = true;
         continue;
       }
-      for (const row of db.affected(namespace, lookup.name)) {
+      const rows = rowsOf(namespace, lookup.name);
+      let byVersion = judged.get(rows);
+      if (!byVersion) judged.set(rows, (byVersion = new Map()));
+      const versionKey = `${scheme.id}\u0000${lookup.version}`;
+      let verdicts = byVersion.get(versionKey);
+      if (!verdicts) byVersion.set(versionKey, (verdicts = []));
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
         if (!applies(row)) continue;
-        const v = evaluateRow(row, lookup.version, scheme);
+        const v = (verdicts[i] ??= evaluateRow(row, lookup.version, scheme));
         if (v.kind === 'unusable') {
           unusable.add(`${row.vulnerabilityId} (${row.source}, ${namespace}/${row.package}): ${v.reason}`);
           continue;
@@ -152,14 +204,26 @@ export function matchPackages(os: OsInfo | undefined, packages: Package[], db: A
       }
     }
     if (invalidVersion && byId.size === 0) skippedVersion++;
-
-    const found: Candidate[] = [];
+    const vulnerable: Array<Extract<Verdict, { kind: 'vulnerable' }>> = [];
     for (const verdicts of byId.values()) {
       const v = combine(verdicts, scheme, reportsUnfixed);
-      if (v) found.push({ verdict: v, record: record(v.row.vulnerabilityId) });
+      if (v) vulnerable.push(v);
     }
-    for (const c of dedupeAliases(found)) out.push(finding(pkg, c, display, dataSource));
+    verdictsOf.push(vulnerable);
   }
+
+  // The records of every vulnerability found, in one batch when the database can.
+  if (db.vulnerabilities) {
+    const ids = new Set<string>();
+    for (const list of verdictsOf) for (const v of list) ids.add(v.row.vulnerabilityId);
+    const got = db.vulnerabilities([...ids]);
+    for (const id of ids) records.set(id, got.get(id));
+  }
+
+  plans.forEach(({ pkg, display }, i) => {
+    const found: Candidate[] = verdictsOf[i].map((v) => ({ verdict: v, record: record(v.row.vulnerabilityId) }));
+    for (const c of dedupeAliases(found)) out.push(finding(pkg, c, display, dataSource));
+  });
 
   if (unmatchedOs > 0) {
     const why = !os ? 'no operating system was identified' : !driver ? `Palisade has no advisory data for ${os.family}` : !osNamespaces ? `${os.family} ${os.version} could not be mapped to a release` : `their package format is not ${os.family}'s`;
@@ -199,10 +263,19 @@ function dedupeAliases(found: Candidate[]): Candidate[] {
     if (!cur || better(c, cur)) best.set(r, c);
   }
   const kept = [...best.values()];
+  // The members of each group in `found` order, gathered once: a package with hundreds of advisories would
+  // otherwise filter the whole list once per kept finding.
+  const members = new Map<string, Candidate[]>();
+  for (const c of found) {
+    const r = rep(c.verdict.row.vulnerabilityId);
+    const list = members.get(r);
+    if (list) list.push(c);
+    else members.set(r, [c]);
+  }
   // Carry the dropped ids as aliases of the kept finding.
   return kept.map((k) => {
     const r = rep(k.verdict.row.vulnerabilityId);
-    const others = found.filter((c) => c !== k && rep(c.verdict.row.vulnerabilityId) === r).map((c) => c.verdict.row.vulnerabilityId);
+    const others = members.get(r)!.filter((c) => c !== k).map((c) => c.verdict.row.vulnerabilityId);
     if (others.length === 0) return k;
     const aliases = [...new Set([...(k.record?.aliases ?? []), ...others])].sort();
     return { verdict: k.verdict, record: k.record ? { ...k.record, aliases } : { id: k.verdict.row.vulnerabilityId, aliases, cvss: [], references: [] } };
