@@ -1,12 +1,14 @@
 /**
  * The dashboard's summary views and the CSV exports, through the HTTP API of a server seeded from the fake
- * Kubernetes API server: compliance per framework, the overview, and findings, vulnerabilities and alerts as CSV.
+ * Kubernetes API server: compliance per framework and its history, the overview, and findings, vulnerabilities
+ * and alerts as CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeededServer, type SeededServer } from '../../test/helpers/seeded-server.js';
 import { scanCluster } from '../app/cluster.js';
 import { parseConfig } from '../app/config.js';
 import { addUser, createToken } from '../app/users.js';
+import type { ComplianceHistoryPoint as Point } from '../model/compliance.js';
 
 let s: SeededServer;
 
@@ -238,5 +240,57 @@ describe('a Reader of one connector', () => {
     for (const url of ['/api/v1/overview', '/api/v1/compliance/frameworks', '/api/v1/exports/findings.csv', '/api/v1/reports/posture.html']) {
       expect((await get(`${url}?connectorId=${s.lab}`)).statusCode, url).toBe(403);
     }
+    // Compliance history: its own connector's, also without naming it; never another's.
+    const history = (await json(`/api/v1/compliance/frameworks/pss-restricted/history?connector=${s.lab2}`)).points as Point[];
+    expect(history).toHaveLength(1);
+    expect((await get('/api/v1/compliance/frameworks/pss-restricted/history')).json().points).toEqual(history);
+    expect((await get(`/api/v1/compliance/frameworks/pss-restricted/history?connector=${s.lab}`)).statusCode).toBe(403);
+  });
+});
+
+const counts = ({ passed, failed, notApplicable, manual, score }: Point) => ({ passed, failed, notApplicable, manual, score });
+
+// Last, as it syncs a connector again.
+describe('compliance history', () => {
+  it('records a point per framework at every sync, replacing the point of the same hour, equal to the current compliance', async () => {
+    const before = (await json(`/api/v1/compliance/frameworks/pss-baseline/history?connector=${s.lab}`)) as { framework: string; points: Point[] };
+    expect(before.framework).toBe('pss-baseline');
+    expect(before.points).toHaveLength(1);
+    const first = before.points[0]!;
+
+    const sync = await s.app.inject({ method: 'POST', url: `/api/v1/connectors/${s.lab}/sync`, headers: { authorization: `Bearer ${s.tokens.contributor}` } });
+    expect(sync.statusCode, sync.body).toBe(200);
+    const at = sync.json().at as string;
+    const { points } = (await json(`/api/v1/compliance/frameworks/pss-baseline/history?connector=${s.lab}`)) as { points: Point[] };
+    // Two syncs within one hour keep one point (the later); across an hour boundary, two.
+    expect(points).toHaveLength(first.at.slice(0, 13) === at.slice(0, 13) ? 1 : 2);
+    expect(points[points.length - 1]!.at).toBe(at);
+
+    // Every framework has its point, with the counts the compliance API answers now.
+    for (const f of (await json(`/api/v1/compliance/frameworks?connector=${s.lab}`)).items as Array<Point & { id: string }>) {
+      const h = (await json(`/api/v1/compliance/frameworks/${f.id}/history?connectorId=${s.lab}`)).points as Point[];
+      expect(counts(h[h.length - 1]!), f.id).toEqual(counts(f));
+    }
+    expect((await json(`/api/v1/compliance/frameworks/pss-baseline/history?connector=${s.lab}&since=${encodeURIComponent(new Date(Date.parse(at) + 1000).toISOString())}`)).points).toEqual([]);
+  });
+
+  it('sums the connectors per day without a connector, and answers 404 for an unknown framework and 400 for a bad time', async () => {
+    const { points } = (await json('/api/v1/compliance/frameworks/nsa-cisa-1.2/history')) as { points: Point[] };
+    // Both connectors were synced today: one point (two if the day turned between their syncs).
+    expect(points.length).toBeGreaterThan(0);
+    // Counts of connector and control pairs: each connector's controls, added up.
+    const [a, b] = (await Promise.all([s.lab, s.lab2].map((id) => json(`/api/v1/compliance/frameworks/nsa-cisa-1.2?connector=${id}`)))) as Point[];
+    const passed = a!.passed + b!.passed;
+    const failed = a!.failed + b!.failed;
+    expect(counts(points[points.length - 1]!)).toEqual({ passed, failed, notApplicable: a!.notApplicable + b!.notApplicable, manual: a!.manual + b!.manual, score: Math.round((passed / (passed + failed)) * 1000) / 10 });
+    expect((await s.get('reader', '/api/v1/compliance/frameworks/no-such-framework/history')).statusCode).toBe(404);
+    expect((await s.get('reader', '/api/v1/compliance/frameworks/nsa-cisa-1.2/history?since=yesterday')).statusCode).toBe(400);
+  });
+
+  it('prints the last 30 days in the compliance report', async () => {
+    const res = await s.get('reader', `/api/v1/reports/compliance/pss-baseline.html?connectorId=${s.lab}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('History (last 30 days)');
+    expect(res.body).toContain(`<td>${new Date().toISOString().slice(0, 10)}</td>`);
   });
 });

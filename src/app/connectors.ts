@@ -9,6 +9,7 @@ import type { K8sObject, Resource } from '../model/resource.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/severity.js';
 import type { AssetRelationRow, AssetRow, ConnectorRow, ExemptionRow, FindingRow, Store, StoredFix } from '../storage/store.js';
 import { clusterPreflight, scanCluster } from './cluster.js';
+import { recordCompliance } from './compliance.js';
 import { parseConfig } from './config.js';
 import type { SecretBox } from './secrets.js';
 import type { Actor } from './users.js';
@@ -427,7 +428,7 @@ export function exemptionMatcher(c: Pick<ConnectorRow, 'id' | 'name'>, exemption
  * Syncs a cluster connector now: one snapshot, the posture assessment of `palisade scan cluster`, then in
  * one transaction the inventory (assets kept by identity, so first_seen survives), relations, findings (those
  * no longer reported are removed, those an active exemption covers are not stored), a point of the connector's secure score and of the overall score (the mean
- * of every connector's latest), and the audit entry.
+ * of every connector's latest), a point of its compliance per framework, and the audit entry.
  */
 export async function syncConnector(store: Store, box: SecretBox, actor: Actor, c: ConnectorRow, opts: { now?: Date } = {}): Promise<SyncResult> {
   const now = opts.now ?? new Date();
@@ -459,6 +460,7 @@ export async function syncConnector(store: Store, box: SecretBox, actor: Actor, 
     const connectorIds = new Set((await tx.listConnectors()).map((x) => `connector:${x.id}`));
     const latest = (await tx.latestScores()).filter((p) => connectorIds.has(p.scope));
     if (latest.length > 0) await tx.appendScore({ scope: 'overall', at, score: Math.round((latest.reduce((s, p) => s + p.score, 0) / latest.length) * 10) / 10 });
+    await recordCompliance(tx, c.id, at);
     const result: SyncResult = { connectorId: c.id, at, resources: snapshot.resources.length, assets: rows.length, relations: relations.length, findings: findings.length, exempted, resolved, score, errors: report.errors.map((e) => ({ code: e.code, file: e.file, message: e.message })) };
     const { errors, ...summary } = result;
     await tx.updateConnector(c.id, { config: { ...c.config, lastSync: { ...summary, ok: true, errors: errors.length } } });

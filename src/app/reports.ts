@@ -4,24 +4,13 @@
  * recommendations, alerts, inventory, vulnerable running images). The routes serve it as JSON; src/report
  * renders it as HTML, and src/app/pdf.ts prints that HTML.
  */
-import { summarizeFramework, type CheckVerdict, type Framework } from '../compliance/frameworks.js';
-import { ALL_CHECKS } from '../misconfig/checks/index.js';
-import type { AlertDay, ComplianceReport, ControlCompliance, FrameworkCompliance, PostureOverview, PostureReport, ReportScope, SeverityTally } from '../model/dashboard.js';
+import type { AlertDay, ComplianceReport, PostureOverview, PostureReport, ReportScope, SeverityTally } from '../model/dashboard.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { Store } from '../storage/store.js';
+import { complianceHistory, findFramework, frameworkCompliance, type DataScope } from './compliance.js';
 import { listRecommendations } from './connectors.js';
-import { loadFrameworks } from './content.js';
 
-/**
- * Which stored data a view covers: one connector, the connectors a caller may read (role bindings), or both
- * (their intersection, which the route's authorisation has already made the one connector). Neither: all.
- */
-export interface DataScope {
-  connectorId?: string;
-  connectorIds?: readonly string[];
-}
-
-const CHECKS = new Map(ALL_CHECKS.map((c) => [c.id, c]));
+export type { DataScope } from './compliance.js';
 
 function tally(): SeverityTally {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityTally;
@@ -29,76 +18,6 @@ function tally(): SeverityTally {
 
 function asSeverity(s: string): Severity {
   return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'info';
-}
-
-/** `5.1` for CIS-style numbered controls (`5.1.3`); undefined for named ones. */
-function sectionOf(controlId: string): string | undefined {
-  const m = /^(\d+(?:\.\d+)*)\.\d+$/.exec(controlId);
-  return m?.[1];
-}
-
-/** The frameworks known to the server (content/frameworks), by id. */
-export function findFramework(id: string): Framework | undefined {
-  return loadFrameworks().find((f) => f.id === id);
-}
-
-/**
- * Compliance of frameworks over the stored findings in scope. Per check, the assets with an open finding of it
- * fail, and the other assets of its target kinds pass; the control rules are the compliance engine's
- * ({@link summarizeFramework}), as in `palisade scan --framework`. Exempted findings are not stored, so an
- * exempted asset counts as passing. The objects a check skips although they are of its kinds (pods and
- * ReplicaSets a controller owns, which are assessed through their owner) count as passing too: the store keeps
- * assets, not which checks applied to them.
- */
-export async function frameworkCompliance(store: Store, scope: DataScope, frameworks: readonly Framework[] = loadFrameworks()): Promise<FrameworkCompliance[]> {
-  const checkIds = [...new Set(frameworks.flatMap((f) => f.controls.flatMap((c) => c.checks)))];
-  const failing = new Map<string, Set<string>>();
-  for (const p of await store.listFindingAssets({ checkIds, connectorId: scope.connectorId, connectorIds: scope.connectorIds })) {
-    let s = failing.get(p.checkId);
-    if (!s) failing.set(p.checkId, (s = new Set()));
-    s.add(p.assetId);
-  }
-  const byKind = new Map((await store.countAssets({ by: 'kind', connectorId: scope.connectorId, connectorIds: scope.connectorIds })).map((k) => [k.value, k.count]));
-  const allObjects = [...byKind.values()].reduce((a, b) => a + b, 0);
-  const verdicts = new Map<string, CheckVerdict>();
-  for (const id of checkIds) {
-    const kinds = CHECKS.get(id)?.kinds ?? [];
-    const ofKinds = kinds.includes('*') ? allObjects : kinds.reduce((n, k) => n + (byKind.get(k) ?? 0), 0);
-    const failed = failing.get(id) ?? new Set<string>();
-    // Findings are counted per asset here: the store's finding rows are per field, which no view of this needs.
-    verdicts.set(id, { applied: Math.max(ofKinds, failed.size), failedResources: failed, findings: failed.size });
-  }
-  return frameworks.map((f) => {
-    const summary = summarizeFramework(f, verdicts);
-    const controls = summary.controls.map((c): ControlCompliance => {
-      const section = sectionOf(c.id);
-      return {
-        id: c.id,
-        title: c.title,
-        ...(section ? { section } : {}),
-        status: c.status,
-        checks: c.checks.map((id) => {
-          const check = CHECKS.get(id);
-          const v = verdicts.get(id)!;
-          return { checkId: id, slug: check?.slug ?? id, title: check?.title ?? id, severity: check?.severity ?? 'info', passed: v.applied - v.failedResources.size, failed: v.failedResources.size };
-        }),
-      };
-    });
-    const decided = summary.passed + summary.failed;
-    return {
-      id: f.id,
-      name: f.title,
-      version: f.version ?? null,
-      url: f.url ?? null,
-      description: f.description ?? null,
-      passed: summary.passed,
-      failed: summary.failed,
-      notApplicable: summary.notApplicable,
-      manual: summary.manual,
-      score: decided ? Math.round((summary.passed / decided) * 1000) / 10 : null,
-      controls,
-    };
-  });
 }
 
 /** The score scopes a data scope reads: `overall` for everything, else one per connector. */
@@ -220,10 +139,16 @@ export async function postureReport(store: Store, scope: DataScope, now = new Da
   return { title: 'Security posture report', generatedAt: now.toISOString(), scope: await describeScope(store, scope), ...overview };
 }
 
-/** The data of a framework's compliance report; undefined for an unknown framework. */
+/** Days of compliance history a report shows. */
+const REPORT_HISTORY_DAYS = 30;
+
+/** The data of a framework's compliance report (with its last 30 days of history); undefined for an unknown framework. */
 export async function complianceReport(store: Store, scope: DataScope, frameworkId: string, now = new Date()): Promise<ComplianceReport | undefined> {
   const f = findFramework(frameworkId);
   if (!f) return undefined;
   const [framework] = await frameworkCompliance(store, scope, [f]);
-  return { title: `Compliance report: ${framework!.name}`, generatedAt: now.toISOString(), scope: await describeScope(store, scope), framework: framework! };
+  const points = await complianceHistory(store, scope, f.id, new Date(now.getTime() - REPORT_HISTORY_DAYS * 86_400_000).toISOString());
+  // A line per day: one connector's history keeps a point per hour, more than a printed page needs.
+  const history = [...new Map(points.map((p) => [p.at.slice(0, 10), p])).values()];
+  return { title: `Compliance report: ${framework!.name}`, generatedAt: now.toISOString(), scope: await describeScope(store, scope), framework: framework!, history };
 }

@@ -2,6 +2,7 @@
  * What the server's dashboard views and reports show: compliance per framework from the stored findings, and the
  * posture overview. Plain data, assembled in src/app/reports.ts, served as JSON and rendered as HTML/PDF reports.
  */
+import type { ComplianceHistoryPoint } from './compliance.js';
 import type { Severity } from './severity.js';
 
 /** One check of a control, counted over the assets in scope. */
@@ -110,4 +111,7 @@ export interface ComplianceReport {
   generatedAt: string;
   scope: ReportScope;
   framework: FrameworkCompliance;
+  /** The framework's history over the report's last days, oldest first (absent: not shown). */
+  history?: ComplianceHistoryPoint[];
 }
+

@@ -1,6 +1,6 @@
 /**
- * A framework's compliance report as printable HTML: score, summary, then every control with its status and
- * the checks behind it (assets failing and passing each). Pure: the data comes from src/app/reports.ts.
+ * A framework's compliance report as printable HTML: score, summary, history (a line per day), then every
+ * control with its status and the checks behind it (assets failing and passing each). Pure: the data comes from src/app/reports.ts.
  */
 import type { ComplianceReport, ControlCompliance } from '../model/dashboard.js';
 import { badge, escapeHtml, htmlDocument, paragraph, raw, scoreFigure, section, table, type Html } from './html-document.js';
@@ -46,6 +46,16 @@ export function renderComplianceHtml(r: ComplianceReport): string {
             'is not applicable when no asset in scope is of the kinds its checks assess, and needs a manual review when no automated check maps to it.',
         ),
       ),
+      ...(r.history
+        ? [
+            section(
+              'History (last 30 days)',
+              r.history.length
+                ? table(['Day', 'Score', 'Passed', 'Failed', 'Not applicable', 'Manual review'], r.history.map((p) => [p.at.slice(0, 10), p.score ?? '-', p.passed, p.failed, p.notApplicable, p.manual]), { numeric: [1, 2, 3, 4, 5] })
+                : paragraph('No compliance recorded in the last 30 days: a point is recorded by every sync of a connector.'),
+            ),
+          ]
+        : []),
       section(
         'Results per control',
         ...groups.map((g) => (g.section && groups.length > 1 ? raw(`<h3>Section ${escapeHtml(g.section)}</h3>${controlTable(g.controls).html}`) : controlTable(g.controls))),

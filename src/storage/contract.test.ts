@@ -206,6 +206,50 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect(await store.listScores({ scope: 'overall', since: '2026-01-02T00:00:00Z' })).toHaveLength(1);
     });
 
+    it('keeps one compliance point per connector, framework and hour, sums connectors per day, and drops them with their connector', async () => {
+      const a = await store.createConnector({ kind: 'cluster', name: 'ch-a', config: {}, secrets: null });
+      const b = await store.createConnector({ kind: 'cluster', name: 'ch-b', config: {}, secrets: null });
+      const pt = (connectorId: string, at: string, passed: number, failed: number, framework = 'nsa') => ({ connectorId, framework, at, passed, failed, notApplicable: 2, manual: 1, score: passed + failed ? Math.round((passed / (passed + failed)) * 1000) / 10 : null });
+      await store.appendCompliancePoints([
+        pt(a.id, '2026-01-01T10:05:00Z', 1, 3),
+        pt(a.id, '2026-01-01T10:50:00Z', 2, 2),
+        // Older than the point already in the batch for that hour: ignored.
+        pt(a.id, '2026-01-01T10:20:00Z', 0, 4),
+        pt(a.id, '2026-01-01T11:00:00Z', 3, 1),
+        pt(a.id, '2026-01-01T11:00:00Z', 9, 9, 'cis'),
+        pt(b.id, '2026-01-01T09:00:00Z', 0, 0),
+      ]);
+      // A later write in the same hour replaces the point; an earlier one (a late writer) does not.
+      await store.appendCompliancePoints([pt(a.id, '2026-01-01T11:30:00Z', 4, 0)]);
+      await store.appendCompliancePoints([pt(a.id, '2026-01-01T11:10:00Z', 0, 4)]);
+      await store.appendCompliancePoints([pt(a.id, '2026-01-02T08:00:00Z', 1, 1), pt(b.id, '2026-01-03T08:00:00Z', 5, 5)]);
+      expect(await store.listCompliancePoints({ framework: 'nsa', connectorId: a.id })).toEqual([
+        { at: '2026-01-01T10:50:00.000Z', passed: 2, failed: 2, notApplicable: 2, manual: 1, score: 50 },
+        { at: '2026-01-01T11:30:00.000Z', passed: 4, failed: 0, notApplicable: 2, manual: 1, score: 100 },
+        { at: '2026-01-02T08:00:00.000Z', passed: 1, failed: 1, notApplicable: 2, manual: 1, score: 50 },
+      ]);
+      expect((await store.listCompliancePoints({ framework: 'nsa', connectorId: a.id, since: '2026-01-01T11:00:00Z', limit: 1 })).map((p) => p.at)).toEqual(['2026-01-02T08:00:00.000Z']);
+      expect(await store.listCompliancePoints({ framework: 'cis', connectorId: b.id })).toEqual([]);
+      // Across connectors: per day, each connector's latest point by then, summed (a's last of day 1 is 4/0, b's 0/0;
+      // on day 3, a's point of day 2 is carried forward).
+      expect(await store.listCompliancePoints({ framework: 'nsa' })).toEqual([
+        { at: '2026-01-01T11:30:00.000Z', passed: 4, failed: 0, notApplicable: 4, manual: 2, score: 100 },
+        { at: '2026-01-02T08:00:00.000Z', passed: 1, failed: 1, notApplicable: 4, manual: 2, score: 50 },
+        { at: '2026-01-03T08:00:00.000Z', passed: 6, failed: 6, notApplicable: 4, manual: 2, score: 50 },
+      ]);
+      // A window carries each connector's last point from before it.
+      expect(await store.listCompliancePoints({ framework: 'nsa', connectorIds: [a.id, b.id], since: '2026-01-03T00:00:00Z' })).toEqual([
+        { at: '2026-01-03T08:00:00.000Z', passed: 6, failed: 6, notApplicable: 4, manual: 2, score: 50 },
+      ]);
+      expect(await store.listCompliancePoints({ framework: 'nsa', connectorIds: [b.id], since: '2026-01-02T00:00:00Z' })).toEqual([
+        { at: '2026-01-03T08:00:00.000Z', passed: 5, failed: 5, notApplicable: 2, manual: 1, score: 50 },
+      ]);
+      expect(await store.listCompliancePoints({ framework: 'nsa', connectorIds: [] })).toEqual([]);
+      await store.deleteConnector(a.id);
+      expect(await store.listCompliancePoints({ framework: 'nsa', connectorId: a.id })).toEqual([]);
+      expect(await store.listCompliancePoints({ framework: 'nsa' })).toHaveLength(2);
+    });
+
     it('keeps a finding\'s suggested fix, replaces it on the next upsert and clears it when the check no longer offers one', async () => {
       const c = await store.createConnector({ kind: 'cluster', name: 'fix-lab', config: {}, secrets: null });
       const [a] = await store.upsertAssets([{ connectorId: c.id, type: 'workload', key: 'shop/Deployment/web', attributes: {} }], '2026-05-01T00:00:00.000Z');
@@ -343,6 +387,8 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       await store.appendScore({ scope: `connector:${c.id}`, at: '2026-01-03T00:00:00Z', score: 50 });
       await store.appendScore({ scope: `connector:${other.id}`, at: '2026-01-03T00:00:00Z', score: 60 });
       await store.appendScore({ scope: 'overall', at: '2026-01-03T00:00:00Z', score: 55 });
+      const point = { framework: 'nsa', at: '2026-01-03T00:00:00Z', passed: 1, failed: 1, notApplicable: 0, manual: 0, score: 50 };
+      await store.appendCompliancePoints([{ ...point, connectorId: c.id }, { ...point, connectorId: c.id, framework: 'cis' }, { ...point, connectorId: other.id }]);
       const ex = (scope: string) => store.createExemption({ scope, checkId: '*', reason: 'r', owner: 'o', expiresAt: null, createdBy: 'user:alice' });
       const mine = [await ex(`connector:${c.id}`), await ex('namespace:gone/shop'), await ex(`namespace:${c.id}/shop`), await ex(`asset:${web.id}`)];
       await ex('*');
@@ -364,7 +410,7 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
 
       const ref = { id: c.id, name: c.name };
       const counts = await store.countConnectorData(ref);
-      expect(counts).toEqual({ connector: 1, assets: 3, relations: 3, findings: 1, scores: 1, exemptions: 4, alerts: 0, 'alert-suppressions': 1, 'audit-events': 1, 'detector-state': 1, 'ingest-tokens': 1, 'role-bindings': 1, 'audit-trail': 1 });
+      expect(counts).toEqual({ connector: 1, assets: 3, relations: 3, findings: 1, scores: 1, 'compliance-history': 2, exemptions: 4, alerts: 0, 'alert-suppressions': 1, 'audit-events': 1, 'detector-state': 1, 'ingest-tokens': 1, 'role-bindings': 1, 'audit-trail': 1 });
 
       // Every kind pages to the end in a stable order, one row per counted row.
       for (const kind of Object.keys(counts) as Array<keyof typeof counts>) {
@@ -387,12 +433,12 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect((await store.exportConnectorData(ref, 'detector-state')).items[0]).toMatchObject({ key: 'new-user-agent', value: { seen: ['kubectl'] } });
 
       const purged = await store.purgeConnectorData(ref);
-      expect(purged).toMatchObject({ connector: 1, assets: 3, relations: 3, findings: 1, scores: 1, exemptions: 4, 'alert-suppressions': 1, 'audit-events': 1, 'detector-state': 1, 'role-bindings': 1, 'ingest-tokens': 0, 'audit-trail': 0 });
-      expect(await store.countConnectorData(ref)).toEqual({ connector: 0, assets: 0, relations: 0, findings: 0, scores: 0, exemptions: 0, alerts: 0, 'alert-suppressions': 0, 'audit-events': 0, 'detector-state': 0, 'ingest-tokens': 1, 'role-bindings': 0, 'audit-trail': 1 });
+      expect(purged).toMatchObject({ connector: 1, assets: 3, relations: 3, findings: 1, scores: 1, 'compliance-history': 2, exemptions: 4, 'alert-suppressions': 1, 'audit-events': 1, 'detector-state': 1, 'role-bindings': 1, 'ingest-tokens': 0, 'audit-trail': 0 });
+      expect(await store.countConnectorData(ref)).toEqual({ connector: 0, assets: 0, relations: 0, findings: 0, scores: 0, 'compliance-history': 0, exemptions: 0, alerts: 0, 'alert-suppressions': 0, 'audit-events': 0, 'detector-state': 0, 'ingest-tokens': 1, 'role-bindings': 0, 'audit-trail': 1 });
       expect(await store.getConnector(c.id)).toBeUndefined();
       expect(await store.getIngestTokenByHash('ih1')).toMatchObject({ connectorId: c.id });
       const kept = await store.countConnectorData({ id: other.id, name: other.name });
-      expect(kept).toMatchObject({ connector: 1, assets: 1, findings: 1, scores: 1, exemptions: 1 });
+      expect(kept).toMatchObject({ connector: 1, assets: 1, findings: 1, scores: 1, 'compliance-history': 1, exemptions: 1 });
       expect((await store.listExemptions()).map((e) => e.scope).sort()).toEqual(['*', `connector:${other.id}`, 'namespace:gone_x/shop'].sort());
       expect(await store.listScores({ scope: 'overall' })).toHaveLength(1);
     });

@@ -4,6 +4,7 @@
  * contract test suite (`contract.test.ts`) runs against both. Nothing outside `src/storage` writes SQL.
  */
 
+import type { ComplianceHistoryPoint } from '../model/compliance.js';
 import type { AlertOccurrence, AlertStatus, JournalInput, NewSuppression, StoredAlert, Suppression } from './audit/types.js';
 
 /** Access levels, lowest first: a Reader reads, a Contributor manages exemptions and scans, an Owner manages users, tokens of others and connectors. */
@@ -154,6 +155,12 @@ export interface ScorePoint {
   scope: string;
   at: string;
   score: number;
+}
+
+/** One point of a connector's compliance history for one framework. */
+export interface CompliancePoint extends ComplianceHistoryPoint {
+  connectorId: string;
+  framework: string;
 }
 
 // Image scans and vulnerabilities
@@ -377,7 +384,7 @@ export interface AlertProcessing {
 // Offboarding: the workflow state per connector, and every kind of data kept about a connector
 
 /** The kinds of data kept about a connector, one NDJSON file each in an offboarding export bundle. */
-export const CONNECTOR_DATA_KINDS = ['connector', 'assets', 'relations', 'findings', 'scores', 'exemptions', 'alerts', 'alert-suppressions', 'audit-events', 'detector-state', 'ingest-tokens', 'role-bindings', 'audit-trail'] as const;
+export const CONNECTOR_DATA_KINDS = ['connector', 'assets', 'relations', 'findings', 'scores', 'compliance-history', 'exemptions', 'alerts', 'alert-suppressions', 'audit-events', 'detector-state', 'ingest-tokens', 'role-bindings', 'audit-trail'] as const;
 
 /** One kind of data kept about a connector. */
 export type ConnectorDataKind = (typeof CONNECTOR_DATA_KINDS)[number];
@@ -513,6 +520,19 @@ export interface Store {
   listScores(q: { scope?: string; since?: string; limit?: number }): Promise<ScorePoint[]>;
   /** The newest point of every scope, ordered by scope. */
   latestScores(): Promise<ScorePoint[]>;
+
+  /**
+   * Records compliance points; a point replaces the one of its connector and framework in the same UTC hour
+   * (the history keeps one point per connector, framework and hour).
+   */
+  appendCompliancePoints(points: readonly CompliancePoint[]): Promise<void>;
+  /**
+   * A framework's compliance history since `since`, oldest first (at most `limit` points, the newest ones).
+   * Of one connector (`connectorId`): its points. Otherwise, over `connectorIds` (every connector without it):
+   * one point per UTC day, summing each connector's latest point by the end of that day (carried forward from
+   * before `since` too), at the time of the day's newest point, with the score of the sums.
+   */
+  listCompliancePoints(q: { framework: string; connectorId?: string; connectorIds?: readonly string[]; since?: string; limit?: number }): Promise<ComplianceHistoryPoint[]>;
 
   // Image scans and vulnerabilities
   /** Stores an image's scan (packages kept for re-matching) and replaces its vulnerabilities. */

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import jsYaml from 'js-yaml';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFrameworks } from '../../src/app/content.js';
 import { secretBox } from '../../src/app/secrets.js';
 import { addUser } from '../../src/app/users.js';
 import { buildApp } from '../../src/api/server.js';
@@ -202,7 +203,15 @@ describe.skipIf(missing !== undefined)('dashboard: connectors, users and tokens'
   });
 
   it('does not show a Reader the Users page, nor the buttons that change connectors', async () => {
-    await store.createConnector({ kind: 'cluster', name: 'staging', config: { context: 'staging', inCluster: false, scope: {} }, secrets: null });
+    const staging = await store.createConnector({ kind: 'cluster', name: 'staging', config: { context: 'staging', inCluster: false, scope: {} }, secrets: null });
+    // Two days of compliance history of every framework, as two syncs would have recorded it.
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString();
+    await store.appendCompliancePoints(
+      loadFrameworks().flatMap((f) => [
+        { connectorId: staging.id, framework: f.id, at: day(1), passed: 2, failed: 6, notApplicable: 1, manual: 1, score: 25 },
+        { connectorId: staging.id, framework: f.id, at: day(0), passed: 6, failed: 2, notApplicable: 1, manual: 1, score: 75 },
+      ]),
+    );
     const page = await logIn('rita', '/connectors');
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link', { name: 'Connectors' }).count()).toBe(1);
@@ -224,6 +233,9 @@ describe.skipIf(missing !== undefined)('dashboard: connectors, users and tokens'
     await page.getByRole('table').first().waitFor();
     expect(await page.getByRole('link', { name: 'HTML report' }).getAttribute('href')).toMatch(/^\/api\/v1\/reports\/compliance\/[^/]+\.html$/);
     expect(await page.locator('a[href^="/recommendations/"]').count()).toBeGreaterThan(0);
+    // The trend: score and failed controls over the two days, each an image named by its summary.
+    await page.getByRole('img', { name: 'Compliance score over time: 75.0% now' }).waitFor();
+    expect(await page.locator('svg[role="img"][aria-label^="Failed controls over time: 2 now, 6 at "]').count()).toBe(1);
     await shot(page, 'compliance-framework');
     await page.close();
   });

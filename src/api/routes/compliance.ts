@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findFramework, frameworkCompliance } from '../../app/reports.js';
+import { complianceHistory, findFramework, frameworkCompliance } from '../../app/compliance.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { ErrorBody, HttpError, route, type ApiContext } from '../route.js';
 import { ScopeQuery, scopeOf, scopeRef } from '../scope-query.js';
@@ -46,6 +46,15 @@ const FrameworkDetail = z
   .object({ id: z.string(), name: z.string(), version: z.string().nullable(), url: z.string().nullable(), description: z.string().nullable(), ...Counts, controls: z.array(ControlResult) })
   .meta({ id: 'ComplianceFrameworkDetail' });
 
+const HistoryPoint = z.object({ at: z.string().describe('When the counts were taken (the newest sync counted in the point)'), ...Counts }).meta({ id: 'CompliancePoint' });
+
+const HistoryQuery = ScopeQuery.extend({
+  since: z.iso.datetime({ offset: true }).optional().describe('Points at or after this time; default: 30 days ago'),
+});
+
+/** Days of history answered without `since`. */
+const DEFAULT_HISTORY_DAYS = 30;
+
 /** Compliance per framework (content/frameworks) over the stored findings: the control rules of `palisade scan --framework`. */
 export function complianceRoutes(ctx: ApiContext) {
   return [
@@ -86,6 +95,24 @@ export function complianceRoutes(ctx: ApiContext) {
         const f = findFramework(params.id);
         if (!f) throw new HttpError(404, 'not_found', `no framework "${params.id}"`);
         return (await frameworkCompliance(ctx.store, scopeOf(query, connectors), [f]))[0]!;
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/compliance/frameworks/:id/history',
+      summary:
+        "A framework's control counts and score over time, oldest first: of one connector, a point per sync (the latest of each hour); over several connectors, a point per day summing each connector's latest (so counting connector and control pairs)",
+      tag: 'compliance',
+      access: 'reader',
+      params: z.object({ id: z.string() }),
+      query: HistoryQuery,
+      connector: scopeRef,
+      responses: { 200: z.object({ framework: z.string(), points: z.array(HistoryPoint) }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      handler: async ({ params, query, connectors }) => {
+        const f = findFramework(params.id);
+        if (!f) throw new HttpError(404, 'not_found', `no framework "${params.id}"`);
+        const since = query.since ?? new Date(Date.now() - DEFAULT_HISTORY_DAYS * 86_400_000).toISOString();
+        return { framework: f.id, points: await complianceHistory(ctx.store, scopeOf(query, connectors), f.id, since) };
       },
     }),
   ];

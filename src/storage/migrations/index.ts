@@ -6,9 +6,10 @@ import { m005RoleBindings } from './005_role_bindings.js';
 import { m006CheckSummary } from './006_check_summary.js';
 import { m007FindingFixes } from './007_finding_fixes.js';
 import { m008AssetKeyIndex } from './008_asset_key_index.js';
+import { m009ComplianceHistory } from './009_compliance_history.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in order. A test checks the list against the folder. */
-export const MIGRATIONS: readonly Migration[] = [m001Init, m002AuditIngest, m003ImageVulnerabilities, m004Offboarding, m005RoleBindings, m006CheckSummary, m007FindingFixes, m008AssetKeyIndex];
+export const MIGRATIONS: readonly Migration[] = [m001Init, m002AuditIngest, m003ImageVulnerabilities, m004Offboarding, m005RoleBindings, m006CheckSummary, m007FindingFixes, m008AssetKeyIndex, m009ComplianceHistory];

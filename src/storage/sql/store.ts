@@ -29,6 +29,7 @@ import type {
   Page,
   Role,
   ScorePoint,
+  CompliancePoint,
   SessionRow,
   Store,
   SuppressionRow,
@@ -38,6 +39,7 @@ import type {
   VulnerableImage,
 } from '../store.js';
 import type { SqlDriver } from './driver.js';
+import { complianceScore, type ComplianceHistoryPoint } from '../../model/compliance.js';
 import { CONNECTOR_DATA_KINDS, type ConnectorActivityRow, type ConnectorDataKind, type ConnectorRef, type OffboardingRow } from '../store.js';
 
 type Row = Record<string, unknown>;
@@ -408,6 +410,8 @@ function connectorData(c: ConnectorRef, kind: ConnectorDataKind): { table: strin
       return { table: 'findings', cond: `asset_id IN (${ofAssets})`, params: [c.id], key: 'id', map: (r) => ({ ...toFinding(r) }) };
     case 'scores':
       return { table: 'score_history', cond: 'scope IN (?, ?)', params: [`connector:${c.id}`, `cluster:${c.id}`], key: 'id', numeric: true, map: (r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }) };
+    case 'compliance-history':
+      return { table: 'compliance_history', cond: 'connector_id = ?', params: [c.id], key: "(framework || '|' || hour)", map: (r) => ({ connectorId: r.connector_id as string, framework: r.framework as string, ...toCompliancePoint(r) }) };
     case 'exemptions':
       return {
         table: 'exemptions',
@@ -476,6 +480,11 @@ function inList(column: string, values: readonly unknown[]): readonly [string, .
 function assetsOfConnectors(ids: readonly string[]): readonly [string, ...unknown[]] {
   const [sql, ...params] = inList('connector_id', ids);
   return [`asset_id IN (SELECT id FROM assets WHERE ${sql})`, ...params];
+}
+
+/** A compliance history row as the store answers it. */
+function toCompliancePoint(r: Row): ComplianceHistoryPoint {
+  return { at: iso(r.at as string), passed: Number(r.passed), failed: Number(r.failed), notApplicable: Number(r.not_applicable), manual: Number(r.manual), score: r.score === null || r.score === undefined ? null : Number(r.score) };
 }
 
 /** Escapes the wildcards of LIKE (with `ESCAPE '\\'`), so user text matches literally. */
@@ -934,6 +943,70 @@ export class SqlStore implements Store {
        ORDER BY s.scope`,
     );
     return rows.map((r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }));
+  }
+
+  // Compliance history
+
+  async appendCompliancePoints(points: readonly CompliancePoint[]): Promise<void> {
+    // One row per connector, framework and hour: the newest point of a batch wins, and a stored point is
+    // replaced only by a newer one (a late writer of an older sync does not overwrite a newer result).
+    const rows = new Map<string, CompliancePoint & { hour: string }>();
+    for (const p of points) {
+      const at = iso(p.at);
+      const key = `${p.connectorId}\u0000${p.framework}\u0000${at.slice(0, 13)}`;
+      const prev = rows.get(key);
+      if (!prev || prev.at <= at) rows.set(key, { ...p, at, hour: at.slice(0, 13) });
+    }
+    const items = [...rows.values()];
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < items.length; i += UPSERT_BATCH) {
+        const batch = items.slice(i, i + UPSERT_BATCH);
+        await tx.run(
+          `INSERT INTO compliance_history (connector_id, framework, hour, at, passed, failed, not_applicable, manual, score) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (connector_id, framework, hour) DO UPDATE SET at = excluded.at, passed = excluded.passed, failed = excluded.failed, not_applicable = excluded.not_applicable, manual = excluded.manual, score = excluded.score
+           WHERE excluded.at >= compliance_history.at`,
+          batch.flatMap((p) => [p.connectorId, p.framework, p.hour, p.at, p.passed, p.failed, p.notApplicable, p.manual, p.score]),
+        );
+      }
+    });
+  }
+
+  async listCompliancePoints(q: { framework: string; connectorId?: string; connectorIds?: readonly string[]; since?: string; limit?: number }): Promise<ComplianceHistoryPoint[]> {
+    const limit = limitOf(q.limit ?? MAX_LIMIT);
+    const since = q.since === undefined ? undefined : iso(q.since);
+    if (q.connectorId !== undefined) {
+      const w = where([['connector_id = ?', q.connectorId], ['framework = ?', q.framework], since !== undefined && ['at >= ?', since], q.connectorIds && inList('connector_id', q.connectorIds)]);
+      const rows = await this.db.all(`SELECT * FROM compliance_history${w.sql} ORDER BY at DESC LIMIT ?`, [...w.params, limit]);
+      return rows.reverse().map(toCompliancePoint);
+    }
+    // Across connectors: only each connector's last point of each day is read (and its last before `since`,
+    // carried into the window), so the rows grow with connectors x days, not with the hourly points.
+    const scope = where([['framework = ?', q.framework], q.connectorIds && inList('connector_id', q.connectorIds)]);
+    const inWindow = since === undefined ? '' : ' AND at >= ?';
+    const lastOfDay = `SELECT connector_id, MAX(hour) AS hour FROM compliance_history${scope.sql}${inWindow} GROUP BY connector_id, substr(hour, 1, 10)`;
+    const carried = since === undefined ? '' : ` UNION ALL SELECT connector_id, MAX(hour) AS hour FROM compliance_history${scope.sql} AND at < ? GROUP BY connector_id`;
+    const params = since === undefined ? [...scope.params] : [...scope.params, since, ...scope.params, since];
+    const rows = await this.db.all(
+      `SELECT h.* FROM compliance_history h JOIN (${lastOfDay}${carried}) d ON h.connector_id = d.connector_id AND h.hour = d.hour
+       WHERE h.framework = ? ORDER BY h.at, h.connector_id`,
+      [...params, q.framework],
+    );
+    const latest = new Map<string, ComplianceHistoryPoint>();
+    const byDay = new Map<string, ComplianceHistoryPoint>();
+    for (const r of rows) {
+      const p = toCompliancePoint(r);
+      latest.set(r.connector_id as string, p);
+      if (since !== undefined && p.at < since) continue;
+      const sum = { at: p.at, passed: 0, failed: 0, notApplicable: 0, manual: 0 };
+      for (const l of latest.values()) {
+        sum.passed += l.passed;
+        sum.failed += l.failed;
+        sum.notApplicable += l.notApplicable;
+        sum.manual += l.manual;
+      }
+      byDay.set(p.at.slice(0, 10), { ...sum, score: complianceScore(sum.passed, sum.failed) });
+    }
+    return [...byDay.values()].slice(-limit);
   }
 
   // Audit ingest: tokens, event journal, alerts, suppressions, detector state
@@ -1605,7 +1678,7 @@ export class SqlStore implements Store {
   async purgeConnectorData(c: ConnectorRef): Promise<Record<ConnectorDataKind, number>> {
     // Children before parents: exemptions and relations find their rows through the connector's assets, and
     // events kept as an alert's evidence go after the alert (its links cascade).
-    const order: ConnectorDataKind[] = ['exemptions', 'relations', 'findings', 'scores', 'alerts', 'alert-suppressions', 'audit-events', 'detector-state', 'role-bindings', 'assets', 'connector'];
+    const order: ConnectorDataKind[] = ['exemptions', 'relations', 'findings', 'scores', 'compliance-history', 'alerts', 'alert-suppressions', 'audit-events', 'detector-state', 'role-bindings', 'assets', 'connector'];
     return this.db.transaction(async (tx) => {
       // Derived totals, not a kind of data of their own (the cascade from the connector would take them too).
       await tx.run('DELETE FROM finding_summary WHERE connector_id = ?', [c.id]);

@@ -10,8 +10,11 @@ function dayLabel(day: string): string {
   return day.length >= 10 ? day.slice(5, 10) : day;
 }
 
-/** A line of values over time on a fixed 0..100 scale (the secure score). */
-export function LineChart(props: { points: Array<{ at: string; value: number }>; label: string; height?: number; max?: number }) {
+/**
+ * A line of values over time on a fixed 0..`max` scale (100: the secure score). `format` writes a value in the
+ * label and tooltips (default: one decimal in tooltips, none in the label).
+ */
+export function LineChart(props: { points: Array<{ at: string; value: number }>; label: string; height?: number; max?: number; format?: (v: number) => string }) {
   const H = props.height ?? 180;
   const max = props.max ?? 100;
   const pad = { l: 32, r: 12, t: 10, b: 22 };
@@ -27,7 +30,8 @@ export function LineChart(props: { points: Array<{ at: string; value: number }>;
   const ticks = [0, 25, 50, 75, 100].map((v) => (v / 100) * max);
   const first = pts[0];
   const last = pts[pts.length - 1];
-  const summary = last ? `${props.label}: ${last.value.toFixed(0)} now${first && first !== last ? `, ${first.value.toFixed(0)} at ${first.at.slice(0, 10)}` : ''}` : `${props.label}: no data`;
+  const short = props.format ?? ((v: number) => v.toFixed(0));
+  const summary = last ? `${props.label}: ${short(last.value)} now${first && first !== last ? `, ${short(first.value)} at ${first.at.slice(0, 10)}` : ''}` : `${props.label}: no data`;
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} preserveAspectRatio="xMidYMid meet">
       {ticks.map((v) => (
@@ -42,7 +46,7 @@ export function LineChart(props: { points: Array<{ at: string; value: number }>;
       <path class="line" d={line} />
       {pts.map((p) => (
         <circle key={p.at} class="dot" cx={x(p.at)} cy={y(p.value)} r={pts.length > 60 ? 1.5 : 3}>
-          <title>{`${p.at.slice(0, 16).replace('T', ' ')}: ${p.value.toFixed(1)}`}</title>
+          <title>{`${p.at.slice(0, 16).replace('T', ' ')}: ${props.format ? props.format(p.value) : p.value.toFixed(1)}`}</title>
         </circle>
       ))}
       {first && (

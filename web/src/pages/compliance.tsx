@@ -4,6 +4,7 @@
  */
 import { api } from '../api.js';
 import { SeverityBadge } from '../components/badges.js';
+import { LineChart } from '../components/charts.js';
 import { ConnectorField, FiltersBar, useQueryFilters } from '../components/filters.js';
 import { Card, PageHeader, Stat } from '../components/layout.js';
 import { Link } from '../components/link.js';
@@ -52,6 +53,9 @@ interface FrameworkDetail extends Omit<FrameworkSummary, 'controls'> {
   description: string | null;
   controls: Control[];
 }
+
+/** One point of a framework's history (`GET /api/v1/compliance/frameworks/:id/history`): the counts at a time. */
+type HistoryPoint = Pick<FrameworkSummary, 'passed' | 'failed' | 'notApplicable' | 'manual' | 'score'> & { at: string };
 
 const STATUS_TONE: Record<Control['status'], Tone> = { pass: 'ok', fail: 'bad', manual: 'warn', 'not-applicable': 'neutral' };
 
@@ -146,6 +150,38 @@ function ControlChecks(props: { control: Control }) {
   );
 }
 
+/** A scale top for a count: a multiple of 4, so the chart's quarter ticks are whole numbers. */
+const countScale = (n: number) => Math.max(4, Math.ceil(n / 4) * 4);
+
+/**
+ * The framework's last 30 days: its score and its failed controls, a point per sync of one connector, or a point
+ * per day over several (their controls added up, so counts are of connector and control pairs).
+ */
+function ComplianceTrend(props: { id: string; connector: string }) {
+  const history = useApi<{ points: HistoryPoint[] }>(`/api/v1/compliance/frameworks/${encodeURIComponent(props.id)}/history`, { connector: props.connector || undefined });
+  return (
+    <Card title="Trend (30 days)" id="compliance-trend">
+      <Async state={history} empty={(d) => !d?.points.length} emptyTitle="No history yet" emptyHint="Every sync of a connector records the framework's results; the trend starts with the next one.">
+        {({ points }) => {
+          const failed = points.map((p) => ({ at: p.at, value: p.failed }));
+          return (
+            <div class="grid grid-2">
+              <figure class="chart-figure">
+                <figcaption class="legend">Score (% of assessed controls passed)</figcaption>
+                <LineChart label="Compliance score over time" points={points.flatMap((p) => (p.score === null ? [] : [{ at: p.at, value: p.score }]))} format={(v) => `${v.toFixed(1)}%`} />
+              </figure>
+              <figure class="chart-figure">
+                <figcaption class="legend">Failed controls</figcaption>
+                <LineChart label="Failed controls over time" points={failed} max={countScale(Math.max(...failed.map((p) => p.value)))} format={(v) => String(Math.round(v))} />
+              </figure>
+            </div>
+          );
+        }}
+      </Async>
+    </Card>
+  );
+}
+
 function ComplianceFramework(props: PageProps) {
   const id = props.params.framework ?? '';
   const { connector, bar } = useConnectorFilter(pathOf('/compliance/:framework', { framework: id }), props.query);
@@ -170,6 +206,7 @@ function ComplianceFramework(props: PageProps) {
           <Stat label="Manual review" value={f.manual} />
         </div>
       )}
+      {f && <ComplianceTrend id={f.id} connector={connector} />}
       <Async state={detail} emptyTitle={`No framework "${id}"`} empty={(d) => !d?.controls.length}>
         {() =>
           [...sections].map(([section, controls]) => (
