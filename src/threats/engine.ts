@@ -158,6 +158,8 @@ export class ThreatEngine {
     slots = [];
     for (const rule of this.rulesFor(verb, resource)) {
       if (rule.detector) {
+        // A detector that ignores every event of this key (a refused-request counter meets a 200) is left out.
+        if (this.prefilter && rule.detector.skips?.(key)) continue;
         slots.push({ rule, test: rule.test, state: this.states.get(rule.def.id)! });
         continue;
       }

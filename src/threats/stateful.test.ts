@@ -7,6 +7,10 @@ import { FirstSeenMemory } from './first-seen.js';
 import { LruMap } from './lru.js';
 import { RateCounter } from './rate.js';
 import { userAgentClient } from './detectors/sa-new-user-agent.js';
+import { isServiceAccount, serviceAccountOf } from './detectors/detector.js';
+import { ALL_DETECTORS } from './detectors/index.js';
+import { buildContext } from './context.js';
+import { auditEventSchema, type AuditEvent } from '../model/audit.js';
 
 const HOUR = 3_600_000;
 
@@ -55,6 +59,12 @@ describe('bounded memory', () => {
     expect(new RateCounter({ windowMs: 1, threshold: 1, maxKeys: 1 }, 'garbage').size).toBe(0);
   });
 
+  it('tells a service account without building its names, exactly when serviceAccountOf finds one', () => {
+    const names = ['system:serviceaccount:web:app', 'system:serviceaccount:a:b:c', 'system:serviceaccount:web:', 'system:serviceaccount::app', 'system:serviceaccount:web', 'system:serviceaccount:', 'system:serviceaccount::', 'system:node:worker-1', 'alice@example.com', '', 'x:system:serviceaccount:web:app'];
+    for (const n of names) expect([n, isServiceAccount(n)]).toEqual([n, serviceAccountOf(n) !== undefined]);
+    expect(names.filter(isServiceAccount)).toEqual(['system:serviceaccount:web:app', 'system:serviceaccount:a:b:c']);
+  });
+
   it('reduces user agents to the client program', () => {
     expect(userAgentClient('kubectl/v1.30.1 (linux/amd64) kubernetes/6911225')).toBe('kubectl');
     expect(userAgentClient('python-requests/2.31.0')).toBe('python-requests');
@@ -98,6 +108,37 @@ describe('detector state survives a restart', () => {
 });
 
 describe('shortcuts of the engine', () => {
+  it('a detector skips only prefilter keys whose events it ignores: same findings and memory when it never sees them', async () => {
+    const { generateAuditLog } = await import('../../bench/audit.bench.js');
+    const { SCENARIOS, simulateEvents } = await import('../app/simulate.js');
+    const base = [...SCENARIOS.flatMap((s) => simulateEvents(s.name, Date.UTC(2024, 4, 14))), ...generateAuditLog(2000, 5).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)];
+    // Every event also with other stages and status codes, so that each side of every skip is met.
+    const stages = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
+    const codes = [101, 200, 201, 401, 403, 404, 500];
+    const events: AuditEvent[] = base.flatMap((e, i) => [e, { ...e, stage: stages[i % 4], responseStatus: { code: codes[i % 7] } }, { ...e, verb: i % 2 ? 'watch' : 'get', responseStatus: { code: codes[(i + 3) % 7] } }]).map((e) => auditEventSchema.parse(e));
+    const withSkips = ALL_DETECTORS.filter((d) => d.skips);
+    expect(withSkips.length).toBeGreaterThanOrEqual(5);
+    for (const d of withSkips) {
+      const all = d.start();
+      const some = d.start();
+      let skipped = 0;
+      let found = 0;
+      for (const e of events) {
+        const ref = (e.objectRef ?? {}) as { resource?: string; subresource?: string };
+        const key = { verb: e.verb, stage: e.stage, resource: ref.resource ?? '', subresource: ref.subresource ?? '', code: e.responseStatus?.code ?? 0 };
+        const a = all.observe(buildContext(e));
+        found += a.length;
+        if (d.skips!(key)) {
+          skipped++;
+          expect(a, d.slug).toEqual([]);
+        } else expect(some.observe(buildContext(e)), d.slug).toEqual(a);
+      }
+      expect(skipped, d.slug).toBeGreaterThan(100);
+      expect(all.save?.(), d.slug).toEqual(some.save?.());
+      if (d.slug !== 'exposed-postgres-trust-auth') expect(found, d.slug).toBeGreaterThan(0);
+    }
+  });
+
   it('guards and remembered results change nothing: same alerts and statistics as plain CEL evaluation', async () => {
     const { generateAuditLog } = await import('../../bench/audit.bench.js');
     const { parseAuditText } = await import('../inputs/audit/parse.js');

@@ -40,13 +40,13 @@ function corpus(): unknown[] {
 function mutations(e: Record<string, unknown>): unknown[] {
   const bad: unknown[] = [null, 1, 1.5, '', 'x', true, [], {}, ['a', 1], { a: 1 }, { __proto__: 'x' }];
   const out: unknown[] = [];
-  const fields = ['apiVersion', 'kind', 'level', 'auditID', 'stage', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'annotations', 'timestamp', 'extraField'];
+  const fields = ['apiVersion', 'kind', 'level', 'auditID', 'stage', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'requestURI', 'requestReceivedTimestamp', 'stageTimestamp', 'objectRef', 'responseStatus', 'annotations', 'timestamp', 'extraField'];
   for (const f of fields) for (const b of bad) out.push({ ...e, [f]: b });
   for (const f of fields) {
     const { [f]: _, ...rest } = e;
     out.push(rest);
   }
-  for (const [f, keys] of [['user', ['username', 'uid', 'groups', 'extra']], ['objectRef', ['resource', 'name', 'namespace', 'subresource']], ['responseStatus', ['code', 'status', 'reason']]] as const) {
+  for (const [f, keys] of [['user', ['username', 'uid', 'groups', 'extra']], ['objectRef', ['resource', 'name', 'namespace', 'subresource', 'uid', 'apiGroup', 'apiVersion', 'resourceVersion']], ['responseStatus', ['code', 'status', 'reason', 'message']]] as const) {
     for (const k of keys) for (const b of [...bad, 2 ** 60, -3]) out.push({ ...e, [f]: { ...((e[f] as object | null) ?? {}), [k]: b } });
   }
   out.push({ ...e, user: { ...(e.user as object), extra: { a: ['x'], b: 'y' } } });

@@ -28,6 +28,7 @@ export const authFailureBurst = {
   tags: ['stateful', 'rate'],
   equivalents: {},
   match: {},
+  skips: (k) => (k.code !== 401 && k.code !== 403) || k.stage !== 'ResponseComplete',
   start(saved?: unknown): DetectorState {
     const counter = new RateCounter(AUTH_FAILURE_BURST_LIMITS, saved);
     return {

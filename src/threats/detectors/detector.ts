@@ -1,6 +1,7 @@
 import type { MitreRef } from '../../model/audit.js';
 import type { Severity } from '../../model/severity.js';
 import type { ContextVariable } from '../context.js';
+import type { PrefilterKey } from '../match-index.js';
 
 /** The evaluation context of one event (see context.ts). */
 export type EventContext = Record<ContextVariable, unknown>;
@@ -39,6 +40,12 @@ export interface Detector {
   /** Verbs and resources of the events it needs (the index skips the others). */
   match: { verbs?: string[]; resources?: string[] };
   /**
+   * True when, for every event with these prefilter fields (verb, stage, resource, subresource, status code),
+   * `observe` returns no finding and leaves its memory untouched: the engine then does not call it for them.
+   * Only what `observe` checks before it reads or changes any memory may be answered here.
+   */
+  skips?(key: PrefilterKey): boolean;
+  /**
    * State for one engine: fresh, or resumed from what `save()` returned earlier. Saved state that does not
    * validate (another version, a corrupt row) is ignored and the detector starts fresh, never throws.
    */
@@ -70,6 +77,16 @@ export function serviceAccountOf(username: string): { namespace: string; name: s
 
 const SA_PREFIX = 'system:serviceaccount:';
 
+/**
+ * Whether serviceAccountOf would find a service account, without building it: detectors that look at every
+ * event ask this first and build the names only for the output of an alert (most events are not reported).
+ */
+export function isServiceAccount(username: string): boolean {
+  if (!username.startsWith(SA_PREFIX)) return false;
+  const colon = username.indexOf(':', SA_PREFIX.length);
+  return colon > SA_PREFIX.length && colon !== username.length - 1;
+}
+
 /** `ISO time` of milliseconds, for outputs. */
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
@@ -77,9 +94,13 @@ export function isoTime(ms: number): string {
 
 /** An allowed request, counted once (the stage that closes it, or opens a stream). */
 export function isOnceAllowed(ctx: EventContext): boolean {
-  const code = (ctx.responseStatus as { code: number }).code;
-  if (ctx.stage === 'ResponseStarted') return code === 101 || ctx.verb === 'watch';
-  if (ctx.stage !== 'ResponseComplete') return false;
+  return onceAllowed(ctx.stage as string, (ctx.responseStatus as { code: number }).code, ctx.verb as string);
+}
+
+/** isOnceAllowed from the fields themselves (all three are prefilter fields, see Detector.skips). */
+export function onceAllowed(stage: string, code: number, verb: string): boolean {
+  if (stage === 'ResponseStarted') return code === 101 || verb === 'watch';
+  if (stage !== 'ResponseComplete') return false;
   // A watch logs ResponseStarted first: its completion was already counted.
-  return code >= 200 && code < 300 && ctx.verb !== 'watch';
+  return code >= 200 && code < 300 && verb !== 'watch';
 }

@@ -85,6 +85,7 @@ export const exposedPostgresTrustAuth = {
   tags: ['correlation'],
   equivalents: { defender: ['K8S_ExposedPostgresTrustAuth'] },
   match: { verbs: ['create', 'update', 'patch', 'delete'], resources: ['services', 'configmaps', ...WORKLOADS] },
+  skips: (k) => k.stage !== 'ResponseComplete' || k.code < 200 || k.code >= 300 || k.subresource !== '',
   start() {
     const caps = EXPOSED_POSTGRES_LIMITS;
     const trustConfigMaps = new LruMap<string, true>(caps.trustConfigMaps);

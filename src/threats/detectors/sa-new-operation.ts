@@ -1,5 +1,5 @@
 import { FirstSeenMemory, type FirstSeenOptions } from '../first-seen.js';
-import { eventTimeMs, isOnceAllowed, serviceAccountOf, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isOnceAllowed, isServiceAccount, onceAllowed, serviceAccountOf, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: a day of learning per service account, 20,000 accounts of up to 500 operations, forgotten after 30 idle days. */
 export const SA_NEW_OPERATION_LIMITS: FirstSeenOptions = { learningMs: 24 * 3_600_000, maxPrincipals: 20_000, maxKeysPerPrincipal: 500, forgetAfterMs: 30 * 24 * 3_600_000 };
@@ -38,17 +38,18 @@ export const saNewOperation = {
   tags: ['stateful', 'anomaly'],
   equivalents: { defender: ['K8S_ServiceAccountRareOperation'] },
   match: {},
+  skips: (k) => !onceAllowed(k.stage, k.code, k.verb),
   start(saved?: unknown): DetectorState {
     const memory = new FirstSeenMemory(SA_NEW_OPERATION_LIMITS, saved);
     return {
       observe(ctx: EventContext): DetectorFinding[] {
         const username = (ctx.user as { username: string }).username;
-        const sa = serviceAccountOf(username);
-        if (!sa || !isOnceAllowed(ctx)) return NO_FINDINGS;
+        if (!isServiceAccount(username) || !isOnceAllowed(ctx)) return NO_FINDINGS;
         const op = operationOf(ctx);
         const t = eventTimeMs(ctx);
         if (op === undefined || t === undefined) return NO_FINDINGS;
         if (memory.observe(username, op, t) !== 'new') return NO_FINDINGS;
+        const sa = serviceAccountOf(username)!;
         const target = (ctx.target as { ref: string }).ref;
         return [{ output: `service account ${sa.namespace}/${sa.name} performed ${op}${target ? ` on ${target}` : ''} for the first time (from ${(ctx.sourceIPs as string[])[0] ?? '<unknown>'}, ${(ctx.userAgent as string) || '<no user agent>'})` }];
       },

@@ -1,5 +1,5 @@
 import { FirstSeenMemory, type FirstSeenOptions } from '../first-seen.js';
-import { eventTimeMs, serviceAccountOf, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isServiceAccount, serviceAccountOf, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: a day of learning per service account, 20,000 accounts of up to 50 clients, forgotten after 30 idle days. */
 export const SA_NEW_USER_AGENT_LIMITS: FirstSeenOptions = { learningMs: 24 * 3_600_000, maxPrincipals: 20_000, maxKeysPerPrincipal: 50, forgetAfterMs: 30 * 24 * 3_600_000 };
@@ -40,15 +40,15 @@ export const saNewUserAgent = {
   tags: ['stateful', 'anomaly'],
   equivalents: {},
   match: {},
+  skips: (k) => k.stage === 'RequestReceived',
   start(saved?: unknown): DetectorState {
     const memory = new FirstSeenMemory(SA_NEW_USER_AGENT_LIMITS, saved);
     const clients = new Map<string, string>();
     return {
       observe(ctx: EventContext): DetectorFinding[] {
         const username = (ctx.user as { username: string }).username;
-        const sa = serviceAccountOf(username);
         // Every authenticated request counts, refused ones too: trying a stolen token is worth knowing.
-        if (!sa || ctx.stage === 'RequestReceived') return NO_FINDINGS;
+        if (!isServiceAccount(username) || ctx.stage === 'RequestReceived') return NO_FINDINGS;
         const ua = ctx.userAgent as string;
         const t = eventTimeMs(ctx);
         if (t === undefined) return NO_FINDINGS;
@@ -60,6 +60,7 @@ export const saNewUserAgent = {
           clients.set(ua, client);
         }
         if (memory.observe(username, client, t) !== 'new') return NO_FINDINGS;
+        const sa = serviceAccountOf(username)!;
         return [{ output: `service account ${sa.namespace}/${sa.name} used by new client "${client}" (user agent ${ua || '<none>'}) from ${(ctx.sourceIPs as string[])[0] ?? '<unknown>'}: ${ctx.verb as string} ${(ctx.target as { resource: string }).resource || (ctx.requestURI as string)}` }];
       },
       save: () => memory.save(),

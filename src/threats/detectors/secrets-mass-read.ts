@@ -1,5 +1,5 @@
 import { RateCounter, type RateOptions } from '../rate.js';
-import { eventTimeMs, isOnceAllowed, isoTime, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
+import { eventTimeMs, isOnceAllowed, isoTime, onceAllowed, NO_FINDINGS, type Detector, type DetectorFinding, type DetectorState, type EventContext } from './detector.js';
 
 /** Defaults: 15 distinct secrets (or namespaces listed) by one identity within 10 minutes; 20,000 identities remembered. */
 export const SECRETS_MASS_READ_LIMITS: RateOptions = { windowMs: 10 * 60_000, threshold: 15, maxKeys: 20_000 };
@@ -32,6 +32,7 @@ export const secretsMassRead = {
   tags: ['stateful', 'rate'],
   equivalents: { defender: ['K8S_AnomalousSecretAccess'] },
   match: { verbs: ['get', 'list', 'watch'], resources: ['secrets'] },
+  skips: (k) => !onceAllowed(k.stage, k.code, k.verb),
   start(saved?: unknown): DetectorState {
     const counter = new RateCounter(SECRETS_MASS_READ_LIMITS, saved);
     return {
