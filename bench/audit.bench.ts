@@ -39,9 +39,17 @@ export function generateAuditLog(n: number, seed: number): string {
   return `${[...auditLogLines(n, seed)].join('\n')}\n`;
 }
 
-/** The lines of generateAuditLog one by one (a million events need not be in memory at once). */
+/**
+ * The lines of generateAuditLog one by one (a million events need not be in memory at once). Pods and Services
+ * churn as in a real cluster: once about 5,000 created pods (or 500 Services) are alive, controllers and
+ * deployments delete the oldest ones in place of some reads, so what detectors remember per object stays the
+ * size of the cluster, not of the log.
+ */
 export function* auditLogLines(n: number, seed: number): Generator<string> {
   const r = rng(seed);
+  const alive: Array<{ ns: string; name: string }> = [];
+  let oldest = 0;
+  const services: Array<{ ns: string; name: string }> = [];
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const users = ['alice@example.com', 'bob@example.com', 'system:serviceaccount:kube-system:replicaset-controller', 'system:node:worker-1', 'system:kube-scheduler', 'system:serviceaccount:web:app'];
   const namespaces = ['web', 'shop', 'payments', 'kube-system', 'monitoring'];
@@ -51,15 +59,30 @@ export function* auditLogLines(n: number, seed: number): Generator<string> {
     const base = { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: `ev-${seed}-${i}`, stage: 'ResponseComplete', user: { username: pick(users), groups: ['system:authenticated'] }, sourceIPs: [`10.0.${i % 250}.${(i * 7) % 250}`], userAgent: 'kubectl/v1.30.1', annotations: { 'authorization.k8s.io/decision': 'allow' }, requestReceivedTimestamp: t, stageTimestamp: t };
     const x = r();
     let e: Record<string, unknown>;
-    if (x < 0.55) e = { ...base, verb: pick(['get', 'list', 'watch']), objectRef: { resource: pick(['pods', 'configmaps', 'endpoints', 'nodes', 'leases']), namespace: ns }, responseStatus: { code: 200 } };
+    if (x < 0.55 && alive.length - oldest > 5000 && r() < 0.5) {
+      const pod = alive[oldest++]!;
+      // Drop the deleted prefix now and then, so the list stays the size of the live pods.
+      if (oldest > 10_000) {
+        alive.splice(0, oldest);
+        oldest = 0;
+      }
+      e = { ...base, user: { username: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:authenticated'] }, verb: 'delete', objectRef: { resource: 'pods', namespace: pod.ns, name: pod.name }, responseStatus: { code: 200 } };
+    } else if (x < 0.55 && services.length > 500 && r() < 0.1) {
+      const svc = services.shift()!;
+      e = { ...base, verb: 'delete', objectRef: { resource: 'services', namespace: svc.ns, name: svc.name }, responseStatus: { code: 200 } };
+    } else if (x < 0.55) e = { ...base, verb: pick(['get', 'list', 'watch']), objectRef: { resource: pick(['pods', 'configmaps', 'endpoints', 'nodes', 'leases']), namespace: ns }, responseStatus: { code: 200 } };
     else if (x < 0.62) e = { ...base, verb: 'get', objectRef: { resource: 'secrets', namespace: ns, name: `s-${i % 40}` }, responseStatus: { code: 200 } };
     else if (x < 0.8) {
       const privileged = r() < 0.05;
+      alive.push({ ns, name: `p-${i}` });
       e = { ...base, verb: 'create', objectRef: { resource: 'pods', namespace: ns }, responseStatus: { code: 201 }, requestObject: { kind: 'Pod', apiVersion: 'v1', metadata: { name: `p-${i}` }, spec: { containers: [{ name: 'app', image: `registry.example.com/${ns}/app:${i % 9}`, securityContext: { privileged } }], volumes: r() < 0.03 ? [{ name: 'h', hostPath: { path: '/var/run/docker.sock' } }] : [] } } };
     } else if (x < 0.86) e = { ...base, stage: 'ResponseStarted', verb: 'create', objectRef: { resource: 'pods', namespace: ns, name: `p-${i % 100}`, subresource: 'exec' }, requestURI: `/api/v1/namespaces/${ns}/pods/p/exec?command=sh`, responseStatus: { code: 101 } };
     else if (x < 0.92) e = { ...base, verb: pick(['update', 'patch']), objectRef: { resource: 'configmaps', namespace: ns, name: `cfg-${i % 20}` }, responseStatus: { code: 200 }, requestObject: { kind: 'ConfigMap', metadata: { name: `cfg-${i % 20}` }, data: { 'app.properties': r() < 0.1 ? 'password=x' : 'color=blue' } } };
     else if (x < 0.96) e = { ...base, verb: 'create', objectRef: { resource: pick(['clusterroles', 'roles']), name: `r-${i}`, apiGroup: 'rbac.authorization.k8s.io' }, responseStatus: { code: 201 }, requestObject: { kind: 'ClusterRole', metadata: { name: `r-${i}` }, rules: [{ apiGroups: [''], resources: [pick(['pods', 'secrets', '*'])], verbs: [pick(['get', 'list', '*', 'create'])] }] } };
-    else e = { ...base, verb: 'create', objectRef: { resource: 'services', namespace: ns, name: `svc-${i}` }, responseStatus: { code: 201 }, requestObject: { kind: 'Service', metadata: { name: `svc-${i}` }, spec: { type: pick(['ClusterIP', 'LoadBalancer', 'NodePort']), ports: [{ port: pick([80, 443, 6379, 5432]) }], selector: { app: pick(['web', 'redis', 'postgres']) } } } };
+    else {
+      services.push({ ns, name: `svc-${i}` });
+      e = { ...base, verb: 'create', objectRef: { resource: 'services', namespace: ns, name: `svc-${i}` }, responseStatus: { code: 201 }, requestObject: { kind: 'Service', metadata: { name: `svc-${i}` }, spec: { type: pick(['ClusterIP', 'LoadBalancer', 'NodePort']), ports: [{ port: pick([80, 443, 6379, 5432]) }], selector: { app: pick(['web', 'redis', 'postgres']) } } } };
+    }
     yield JSON.stringify(e);
   }
 }

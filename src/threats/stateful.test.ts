@@ -107,6 +107,23 @@ describe('detector state survives a restart', () => {
   });
 });
 
+describe('memory that follows the cluster', () => {
+  it('exec-then-secret-read forgets the account of a pod once the pod is deleted', () => {
+    const set = compileRuleSet(readRuleSources());
+    const engine = new ThreatEngine(set);
+    const t = new Date(Date.UTC(2024, 4, 14, 10)).toISOString();
+    const ev = (verb: string, name: string, extra: Record<string, unknown> = {}): SourcedAuditEvent => ({
+      file: 'f',
+      format: 'kubernetes',
+      event: { stage: 'ResponseComplete', verb, user: { username: 'system:serviceaccount:kube-system:replicaset-controller' }, objectRef: { resource: 'pods', namespace: 'web', name }, responseStatus: { code: 200 }, stageTimestamp: t, ...extra },
+    });
+    for (let i = 0; i < 3; i++) engine.evaluate(ev('create', `p-${i}`, { requestObject: { kind: 'Pod', apiVersion: 'v1', metadata: { name: `p-${i}` }, spec: { serviceAccountName: 'app', containers: [] } } }));
+    engine.evaluate(ev('delete', 'p-1'));
+    const pods = (engine.saveDetectorStates()['PAL-RT-068'] as { pods: Array<[string, string]> }).pods.map(([pod]) => pod);
+    expect(pods).toEqual(['web/p-0', 'web/p-2']);
+  });
+});
+
 describe('shortcuts of the engine', () => {
   it('a detector skips only prefilter keys whose events it ignores: same findings and memory when it never sees them', async () => {
     const { generateAuditLog } = await import('../../bench/audit.bench.js');

@@ -50,7 +50,8 @@ export const execThenSecretRead = {
   enabled: true,
   tags: ['stateful', 'sequence'],
   equivalents: {},
-  match: { verbs: ['create', 'get', 'list', 'watch'], resources: ['pods', 'secrets'] },
+  // delete: a deleted pod's account is forgotten (the memory follows the cluster, not the log).
+  match: { verbs: ['create', 'delete', 'get', 'list', 'watch'], resources: ['pods', 'secrets'] },
   start(saved?: unknown): DetectorState {
     const { windowMs, maxSessions, maxPods } = EXEC_THEN_SECRET_READ_LIMITS;
     /** Open exec/attach sessions by `ns/pod`. */
