@@ -66,18 +66,44 @@ interface KnownKey {
  */
 const knownKeysBy = new WeakMap<PlainScalar, Map<number, KnownKey>>();
 
+function growLineTables(): void {
+  const grow = (a: Int32Array) => {
+    const b = new Int32Array(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  lineStarts = grow(lineStarts);
+  lineEnds = grow(lineEnds);
+  lineIndents = grow(lineIndents);
+}
+
 function giveUp(): never {
   throw GIVE_UP;
 }
 
+/**
+ * Line tables shared by every parse (documents are parsed one at a time, each to the end), grown as
+ * needed: three arrays per document were a good part of what parsing allocated.
+ */
+let lineStarts = new Int32Array(4096);
+let lineEnds = new Int32Array(4096);
+let lineIndents = new Int32Array(4096);
+
 class Parser {
   /** Per line: offset of its first character, offset of its end (the `\n` or the end of the text). */
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
   /** Per line: number of leading spaces; -1 for blank lines (spaces only) and comment lines. */
-  private readonly indents: number[] = [];
+  private readonly indents: Int32Array;
   private readonly n: number;
   private readonly knownKeys: Map<number, KnownKey>;
+  /**
+   * Where the last node read ends: `line`, the line after it (block methods); `pos`, the offset after it
+   * (key, quoted and flow readers). Kept here rather than returned with the value: a pair per node was
+   * most of what parsing allocated.
+   */
+  private line = 0;
+  private pos = 0;
 
   constructor(
     private readonly t: string,
@@ -86,19 +112,25 @@ class Parser {
   ) {
     const len = t.length;
     let pos = 0;
+    let n = 0;
     for (;;) {
       let nl = t.indexOf('\n', pos);
       if (nl === -1) nl = len;
       let i = pos;
       while (i < nl && t.charCodeAt(i) === SPACE) i++;
-      this.starts.push(pos);
-      this.ends.push(nl);
-      this.indents.push(i === nl || t.charCodeAt(i) === HASH ? -1 : i - pos);
+      if (n === lineStarts.length) growLineTables();
+      lineStarts[n] = pos;
+      lineEnds[n] = nl;
+      lineIndents[n] = i === nl || t.charCodeAt(i) === HASH ? -1 : i - pos;
+      n++;
       if (nl >= len - 1) break;
       pos = nl + 1;
     }
+    this.starts = lineStarts;
+    this.ends = lineEnds;
+    this.indents = lineIndents;
     // A text that ends without a newline gets one, as js-yaml does: the lines are the same.
-    this.n = this.starts.length;
+    this.n = n;
     let known = knownKeysBy.get(plain);
     if (!known) knownKeysBy.set(plain, (known = new Map()));
     this.knownKeys = known;
@@ -107,8 +139,8 @@ class Parser {
   document(): unknown {
     const i = this.content(0);
     if (i === this.n) giveUp(); // comments only: js-yaml decides between null and undefined
-    const [value, next] = this.block(i, this.indents[i]!, 1);
-    if (this.content(next) !== this.n) giveUp();
+    const value = this.block(i, this.indents[i]!, 1);
+    if (this.content(this.line) !== this.n) giveUp();
     return value;
   }
 
@@ -126,7 +158,7 @@ class Parser {
   }
 
   /** A block collection starting on line i at exactly `indent`. */
-  private block(i: number, indent: number, depth: number): [unknown, number] {
+  private block(i: number, indent: number, depth: number): unknown {
     if (depth > this.maxDepth - 5) giveUp();
     return this.isDash(i, indent) ? this.sequence(i, indent, depth) : this.mapping(i, indent, indent, depth);
   }
@@ -135,7 +167,7 @@ class Parser {
    * A block mapping whose entries sit at column `col`; its first entry starts on line i at that column
    * (which is after a `- ` when the mapping is a sequence entry).
    */
-  private mapping(i: number, col: number, lineIndent: number, depth: number): [unknown, number] {
+  private mapping(i: number, col: number, lineIndent: number, depth: number): unknown {
     const obj: Record<string, unknown> = {};
     let first = true;
     for (;;) {
@@ -154,17 +186,18 @@ class Parser {
       }
       first = false;
       const end = this.ends[i]!;
-      const [key, afterColon] = this.key(at, end);
-      const [value, next] = this.value(i, afterColon, col, depth);
+      const key = this.key(at, end);
+      const value = this.value(i, this.pos, col, depth);
       if (key === '__proto__' || Object.hasOwn(obj, key)) giveUp();
       obj[key] = value;
-      i = next;
+      i = this.line;
     }
-    return [obj, i];
+    this.line = i;
+    return obj;
   }
 
   /** A block sequence whose `-` sit at column `indent`, from line i. */
-  private sequence(i: number, indent: number, depth: number): [unknown, number] {
+  private sequence(i: number, indent: number, depth: number): unknown {
     const arr: unknown[] = [];
     for (;;) {
       i = this.content(i);
@@ -179,9 +212,8 @@ class Parser {
         // `-` alone: the entry is the block below it, or null.
         const j = this.content(i + 1);
         if (j < this.n && this.indents[j]! > indent) {
-          const [v, next] = this.block(j, this.indents[j]!, depth + 1);
-          arr.push(v);
-          i = next;
+          arr.push(this.block(j, this.indents[j]!, depth + 1));
+          i = this.line;
         } else {
           arr.push(null);
           i = i + 1;
@@ -190,17 +222,11 @@ class Parser {
       }
       const col = p - this.starts[i]!;
       if (this.isDash(i, col)) giveUp(); // `- - x`
-      if (this.looksLikeKey(p, end)) {
-        const [v, next] = this.mapping(i, col, -2, depth + 1);
-        arr.push(v);
-        i = next;
-      } else {
-        const [v, next] = this.inline(i, p, indent, depth + 1);
-        arr.push(v);
-        i = next;
-      }
+      arr.push(this.looksLikeKey(p, end) ? this.mapping(i, col, -2, depth + 1) : this.inline(i, p, indent, depth + 1));
+      i = this.line;
     }
-    return [arr, i];
+    this.line = i;
+    return arr;
   }
 
   /** Does the text from p start a mapping entry (`key:` followed by a space or the end of the line)? */
@@ -220,14 +246,16 @@ class Parser {
     return false;
   }
 
-  /** Reads the key of the entry at p: the key and the offset just after its `:`. */
-  private key(p: number, end: number): [string, number] {
+  /** Reads the key of the entry at p: the key; `pos` is then the offset just after its `:`. */
+  private key(p: number, end: number): string {
     const t = this.t;
     const c = t.charCodeAt(p);
     if (c === DQUOTE || c === SQUOTE) {
-      const [s, after] = this.quoted(p, end);
+      const s = this.quoted(p, end);
+      const after = this.pos;
       if (t.charCodeAt(after) !== COLON || (after + 1 !== end && t.charCodeAt(after + 1) !== SPACE)) giveUp();
-      return [s, after + 1];
+      this.pos = after + 1;
+      return s;
     }
     if (BAD_PLAIN_START.has(c) || c === DASH || c === 63 /* ? */ || c === COLON) giveUp();
     // `<<` merges another mapping in.
@@ -237,7 +265,8 @@ class Parser {
       const ch = t.charCodeAt(q);
       if (ch === COLON && (q + 1 === end || t.charCodeAt(q + 1) === SPACE)) {
         if (t.charCodeAt(q - 1) === SPACE || q - p > 1000) giveUp();
-        return [this.keyText(p, q, h), q + 1];
+        this.pos = q + 1;
+        return this.keyText(p, q, h);
       }
       if (ch === HASH && t.charCodeAt(q - 1) === SPACE) giveUp();
       h = (Math.imul(h, 31) + ch) | 0;
@@ -262,7 +291,7 @@ class Parser {
   }
 
   /** The value after `key:` on line i (from offset p), for a mapping whose keys sit at column col. */
-  private value(i: number, p: number, col: number, depth: number): [unknown, number] {
+  private value(i: number, p: number, col: number, depth: number): unknown {
     const t = this.t;
     const end = this.ends[i]!;
     let v = p;
@@ -275,7 +304,8 @@ class Parser {
         if (ind > col) return this.block(j, ind, depth + 1);
         if (ind === col && this.isDash(j, col)) return this.sequence(j, col, depth + 1);
       }
-      return [null, i + 1];
+      this.line = i + 1;
+      return null;
     }
     if (v === p) giveUp(); // `key:value` is not an entry
     return this.inline(i, v, col, depth + 1);
@@ -285,7 +315,7 @@ class Parser {
    * A scalar or empty flow collection written on line i from offset v, as the value of a node whose parent
    * sits at column `parent` (the block scalar's content must be indented more).
    */
-  private inline(i: number, v: number, parent: number, depth: number): [unknown, number] {
+  private inline(i: number, v: number, parent: number, depth: number): unknown {
     if (depth > this.maxDepth - 5) giveUp();
     const t = this.t;
     const end = this.ends[i]!;
@@ -293,14 +323,16 @@ class Parser {
     let value: unknown;
     let rest: number;
     if (c === DQUOTE || c === SQUOTE) {
-      [value, rest] = this.quoted(v, end);
+      value = this.quoted(v, end);
+      rest = this.pos;
     } else if (c === 124 /* | */) {
       return this.literal(i, v, parent);
     } else if (c === 123 /* { */ && t.charCodeAt(v + 1) === 125) {
       value = {};
       rest = v + 2;
     } else if (c === 91 /* [ */) {
-      [value, rest] = this.flowSequence(v, end);
+      value = this.flowSequence(v, end);
+      rest = this.pos;
     } else {
       if (BAD_PLAIN_START.has(c)) giveUp();
       if ((c === DASH || c === 63 /* ? */ || c === COLON) && (v + 1 === end || t.charCodeAt(v + 1) === SPACE)) giveUp();
@@ -327,14 +359,15 @@ class Parser {
     // A more indented line below would continue a multi-line scalar (or be an error).
     const j = this.content(i + 1);
     if (j < this.n && this.indents[j]! > parent) giveUp();
-    return [value, i + 1];
+    this.line = i + 1;
+    return value;
   }
 
   /**
    * A flow sequence of scalars on one line (`[get, list, "watch"]`, `[]`): its value and the offset after
    * its `]`. Nested collections, pairs, empty entries and trailing commas are left to js-yaml.
    */
-  private flowSequence(v: number, end: number): [unknown[], number] {
+  private flowSequence(v: number, end: number): unknown[] {
     const t = this.t;
     const out: unknown[] = [];
     let p = v + 1;
@@ -342,14 +375,16 @@ class Parser {
       while (p < end && t.charCodeAt(p) === SPACE) p++;
     };
     skip();
-    if (t.charCodeAt(p) === 93 /* ] */) return [out, p + 1];
+    if (t.charCodeAt(p) === 93 /* ] */) {
+      this.pos = p + 1;
+      return out;
+    }
     for (;;) {
       skip();
       const c = t.charCodeAt(p);
       if (c === DQUOTE || c === SQUOTE) {
-        const [s, after] = this.quoted(p, end);
-        out.push(s);
-        p = after;
+        out.push(this.quoted(p, end));
+        p = this.pos;
       } else {
         if (p >= end || BAD_PLAIN_START.has(c) || ((c === DASH || c === 63 /* ? */) && t.charCodeAt(p + 1) === SPACE)) giveUp();
         let e = p;
@@ -367,7 +402,10 @@ class Parser {
       }
       skip();
       const sep = t.charCodeAt(p);
-      if (sep === 93 /* ] */) return [out, p + 1];
+      if (sep === 93 /* ] */) {
+        this.pos = p + 1;
+        return out;
+      }
       if (sep !== 44 /* , */) giveUp();
       p++;
       skip();
@@ -375,8 +413,8 @@ class Parser {
     }
   }
 
-  /** A quoted scalar on one line, without escapes: its value and the offset after the closing quote. */
-  private quoted(p: number, end: number): [string, number] {
+  /** A quoted scalar on one line, without escapes: its value; `pos` is then the offset after the closing quote. */
+  private quoted(p: number, end: number): string {
     const t = this.t;
     const q = t.charCodeAt(p);
     if (q === DQUOTE) {
@@ -384,7 +422,8 @@ class Parser {
       if (close === -1 || close >= end) giveUp();
       const s = t.slice(p + 1, close);
       if (s.includes('\\')) giveUp();
-      return [s, close + 1];
+      this.pos = close + 1;
+      return s;
     }
     let out = '';
     let from = p + 1;
@@ -396,7 +435,8 @@ class Parser {
         from = close + 2;
         continue;
       }
-      return [out + t.slice(from, close), close + 1];
+      this.pos = close + 1;
+      return out + t.slice(from, close);
     }
   }
 
@@ -404,7 +444,7 @@ class Parser {
    * A literal block scalar whose header (`|`, `|-`, `|+`) is at offset v of line i, for a node whose parent
    * sits at column `parent`. Follows js-yaml's readBlockScalar line by line.
    */
-  private literal(i: number, v: number, parent: number): [unknown, number] {
+  private literal(i: number, v: number, parent: number): unknown {
     const t = this.t;
     const end = this.ends[i]!;
     let p = v + 1;
@@ -454,7 +494,8 @@ class Parser {
     // The line that ended the scalar belongs to the parent; it must not be indented more than that.
     const j = this.content(line);
     if (j < this.n && this.indents[j]! > parent) giveUp();
-    return [parts.join(''), line];
+    this.line = line;
+    return parts.join('');
   }
 
   private chomp(parts: string[], chomping: 'clip' | 'strip' | 'keep', didRead: boolean, emptyLines: number): void {

@@ -132,13 +132,13 @@ export class DocumentLocator {
     return true;
   }
 
-  /** The document's first line (what the empty path locates), without keeping a table. */
+  /**
+   * The document's first line (what the empty path locates). The table is kept: nearly every document
+   * then has findings, whose lookups would otherwise scan its lines a second time.
+   */
   private firstLine(): DocPosition | undefined {
-    if (this.table) return this.lineCount === 0 ? undefined : { line: this.table[NUM]! + 1, column: this.table[INDENT]! + 1, depth: 0 };
-    if (this.unsupported) return undefined;
-    const count = this.scan();
-    if (count <= 0) return undefined;
-    return { line: scratch[NUM]! + 1, column: scratch[INDENT]! + 1, depth: 0 };
+    if (!this.scanLines() || this.lineCount === 0) return undefined;
+    return { line: this.table![NUM]! + 1, column: this.table![INDENT]! + 1, depth: 0 };
   }
 
   /** `-` or `- ...` */
@@ -236,8 +236,6 @@ export class DocumentLocator {
    * one container), so the regions of the last query are kept and the next one resumes where they part.
    */
   private locateByIndent(path: FieldPath): DocPosition | undefined {
-    // The empty path (asked once per document, for the line of the object) needs no table: documents
-    // without findings then never keep one.
     if (path.length === 0) return this.firstLine();
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     const tab = this.table!;

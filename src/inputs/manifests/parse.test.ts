@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { parseManifestText, splitDocuments } from './parse.js';
+import { parseManifestRaw, parseManifestText, splitDocuments } from './parse.js';
 
 const deployment = `# leading comment
 apiVersion: apps/v1
@@ -167,5 +167,22 @@ describe('parseManifestText', () => {
     const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  k: "${'x'.repeat(2000)}"\n`;
     const r2 = parseManifestText('big.yaml', big, { maxDocumentBytes: 1000, maxNodes: 1e6, maxDepth: 100 });
     expect(r2.errors[0]).toMatchObject({ code: 'E_DOC_TOO_LARGE', line: 1 });
+  });
+});
+
+describe('parseManifestRaw', () => {
+  const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n${data}\n`;
+
+  it('marks files whose resources JSON rebuilds exactly, and JSON then rebuilds them', () => {
+    const raw = parseManifestRaw('d.yaml', `${deployment}---\n${cm('  a: "1"\n  b: 2.5\n  c: ~\n  d: [x, 3, true]\n  e: {}')}`);
+    expect(raw.jsonExact).toBe(true);
+    expect(JSON.parse(JSON.stringify(raw.resources))).toEqual(raw.resources.map((r) => ({ ...r, namespace: r.namespace ?? undefined })));
+  });
+
+  it('does not mark files with values JSON would change, or parsed by js-yaml', () => {
+    for (const value of ['2024-01-02', '.nan', '-.inf', '-0.0']) expect(parseManifestRaw('v.yaml', cm(`  a: ${value}`)).jsonExact, value).toBeUndefined();
+    // Anchors and aliases take js-yaml, and share objects.
+    expect(parseManifestRaw('a.yaml', cm('  a: &x {k: v}\n  b: *x')).jsonExact).toBeUndefined();
+    expect(parseManifestRaw('j.json', '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}').jsonExact).toBeUndefined();
   });
 });

@@ -57,9 +57,20 @@ const IMPLICIT = (SCHEMA as unknown as { compiledImplicit?: Array<Pick<jsYaml.Ty
 export function plainScalar(s: string): unknown {
   const c = s.charCodeAt(0);
   if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && s.length !== 4 && s.length !== 5) return s;
-  for (const type of IMPLICIT!) if (type.resolve(s)) return type.construct(s);
+  for (const type of IMPLICIT!) {
+    if (!type.resolve(s)) continue;
+    const v: unknown = type.construct(s);
+    if (!(v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)))) scalarsInexact = true;
+    return v;
+  }
   return s;
 }
+
+/**
+ * Set by {@link plainScalar} when it types a scalar as something JSON does not give back as is (a date,
+ * `.nan`, `.inf`, `-0`): see {@link RawParsedFile.jsonExact}.
+ */
+let scalarsInexact = false;
 
 /** Bounds that keep hostile input (YAML bombs, deep nesting, huge documents) from exhausting the process. */
 export interface ParseLimits {
@@ -94,6 +105,12 @@ export interface RawParsedFile {
   resources: RawResource[];
   errors: InputError[];
   nonObjects: number;
+  /**
+   * Every document was parsed by the fast path into strings, finite numbers, booleans and nulls only (no
+   * alias, date or special float): `JSON.parse(JSON.stringify(resources))` rebuilds them exactly, and
+   * `JSON.parse` costs about a third of parsing the YAML again on another thread.
+   */
+  jsonExact?: boolean;
 }
 
 /** The text of one document of a file. */
@@ -101,6 +118,8 @@ export interface RawDocumentText {
   text: string;
   /** 1-based line of the document's first text line in the file. */
   startLine: number;
+  /** Offset of `text` in the file's text (another thread can cut it out of the file's text it has). */
+  start?: number;
   /** The locator used while parsing, reused when the file is rebuilt in the same thread (never transferred). */
   locator?: DocumentLocator;
 }
@@ -125,6 +144,8 @@ interface RawDocument {
   /** 1-based line of the document's first text line in the file. */
   startLine: number;
   index: number;
+  /** Offset of `text` in the file's text. */
+  start: number;
 }
 
 /** Splits a multi-document YAML stream on `---` / `...` lines without parsing it. */
@@ -136,7 +157,7 @@ export function splitDocuments(source: string): RawDocument[] {
   let pos = 0;
   const push = (end: number) => {
     const text = source.slice(start, end);
-    docs.push({ text, startLine, index: docs.length });
+    docs.push({ text, startLine, index: docs.length, start });
   };
   while (pos <= source.length) {
     const nl = source.indexOf('\n', pos);
@@ -273,9 +294,10 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
       out.errors.push({ code: 'E_JSON_SYNTAX', file, line, message: `invalid JSON: ${msg}` });
       return out;
     }
-    addDocument(out, value, { text: source, startLine: 1, index: 0 }, limits, startLine);
+    addDocument(out, value, { text: source, startLine: 1, index: 0, start: 0 }, limits, startLine);
     return out;
   }
+  let exact = true;
   for (const doc of splitDocuments(source)) {
     if (doc.text.length > limits.maxDocumentBytes) {
       out.errors.push({
@@ -285,7 +307,9 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
       continue;
     }
     // Manifest-shaped YAML takes the fast path; anything else, and every error, goes through js-yaml.
+    scalarsInexact = false;
     let value: unknown = IMPLICIT && SCHEMA !== jsYaml.DEFAULT_SCHEMA ? parseFastYaml(doc.text, plainScalar, limits.maxDepth) : UNSUPPORTED;
+    if (value === UNSUPPORTED || scalarsInexact) exact = false;
     try {
       if (value === UNSUPPORTED) value = jsYaml.load(doc.text, { filename: file, schema: SCHEMA, maxDepth: limits.maxDepth } as jsYaml.LoadOptions);
     } catch (e) {
@@ -303,6 +327,7 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
     if (value === null || value === undefined) continue;
     addDocument(out, value, doc, limits, doc.startLine);
   }
+  if (exact) out.jsonExact = true;
   return out;
 }
 
@@ -341,7 +366,7 @@ function addDocument(out: RawParsedFile, value: unknown, doc: RawDocument, limit
     });
   } else addObject(out, value, doc, locator, lineBase, [], docIndex);
   // Keep the text only for documents that hold resources: nothing else is ever located.
-  if (out.resources.length > before) out.docs.push({ text: doc.text, startLine: doc.startLine, locator });
+  if (out.resources.length > before) out.docs.push({ text: doc.text, startLine: doc.startLine, start: doc.start, locator });
 }
 
 function addObject(out: RawParsedFile, value: unknown, doc: RawDocument, locator: DocumentLocator, lineBase: number, prefix: FieldPath, docIndex: number): void {

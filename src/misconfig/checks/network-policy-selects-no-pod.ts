@@ -1,6 +1,6 @@
 import type { Check } from '../check.js';
 import { selectorMatches } from '../inventory.js';
-import { describeSelector, isEmptySelector, labelsOf, networkPolicySelector, nsOf, podWorkloadsIn } from './lib/cross-resource.js';
+import { describeSelector, isEmptySelector, networkPolicySelector, nsOf, podLabelsIn } from './lib/cross-resource.js';
 
 /**
  * A NetworkPolicy whose podSelector matches no pod template in the input. Policies with an empty
@@ -29,7 +29,7 @@ export const networkPolicySelectsNoPod = {
   evaluate({ resource, inventory }) {
     const sel = networkPolicySelector(resource)!;
     const ns = nsOf(resource);
-    if (podWorkloadsIn(inventory, ns).some((w) => selectorMatches(sel, labelsOf(w.podLabels)))) return [];
+    if (podLabelsIn(inventory, ns).some((labels) => selectorMatches(sel, labels))) return [];
     return [{
       path: ['spec', 'podSelector'],
       message: `podSelector ${describeSelector(sel)} matches no pod or pod template in the input in namespace "${ns}"`,

@@ -1,6 +1,5 @@
 import type { Check } from '../check.js';
-import { mapSelectorMatches } from '../inventory.js';
-import { isRecord, labelsOf, nsOf, podWorkloadsIn, serviceType, specOf } from './lib/cross-resource.js';
+import { isRecord, nsOf, serviceType, somePodMatchesMap, specOf } from './lib/cross-resource.js';
 
 /**
  * A Service with a selector that matches no pod-bearing resource of its namespace in the input.
@@ -30,7 +29,7 @@ export const serviceSelectsNoPod = {
   evaluate({ resource, inventory }) {
     const sel = specOf(resource).selector as Record<string, unknown>;
     const ns = nsOf(resource);
-    if (podWorkloadsIn(inventory, ns).some((w) => mapSelectorMatches(sel, labelsOf(w.podLabels)))) return [];
+    if (somePodMatchesMap(inventory, ns, sel)) return [];
     return [{
       path: ['spec', 'selector'],
       message: `selector ${Object.entries(sel).map(([k, v]) => `${k}=${String(v)}`).join(',')} matches no pod or pod template in the input in namespace "${ns}"`,

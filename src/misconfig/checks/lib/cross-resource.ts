@@ -5,7 +5,7 @@
  * malformed manifests (wrong types read as "unset", never throw).
  */
 import { effectiveNamespace, type Resource } from '../../../model/resource.js';
-import { selectorMatches, type Inventory, type Workload } from '../../inventory.js';
+import { mapSelectorMatches, selectorMatches, type Inventory, type Workload } from '../../inventory.js';
 import { POD_KINDS } from '../../pod-view.js';
 
 /** A plain mapping (not null, not an array). */
@@ -75,6 +75,51 @@ const stringLabels = new WeakMap<object, Record<string, string>>();
 /** Workloads in the input that create pods in a namespace. */
 export function podWorkloadsIn(inventory: Inventory, namespace: string): Workload[] {
   return inventory.workloadsIn(namespace).filter((w) => w.namespace === namespace && POD_CREATING_KINDS.includes(w.resource.kind));
+}
+
+/**
+ * The pod labels (as {@link labelsOf} reads them) of the workloads {@link podWorkloadsIn} lists, in the
+ * same order, listed once per namespace and scan: the checks that ask whether anything matches a
+ * selector ask it for every Service or NetworkPolicy of the namespace.
+ */
+export function podLabelsIn(inventory: Inventory, namespace: string): ReadonlyArray<Readonly<Record<string, string>>> {
+  const byNamespace = inventory.derive('cross-resource.podLabelsIn', () => new Map<string, Array<Readonly<Record<string, string>>>>());
+  let list = byNamespace.get(namespace);
+  if (!list) byNamespace.set(namespace, (list = podWorkloadsIn(inventory, namespace).map((w) => labelsOf(w.podLabels))));
+  return list;
+}
+
+/**
+ * True when some workload of the namespace creates pods that an equality-only selector (a Service's)
+ * selects, as `podLabelsIn(...).some((l) => mapSelectorMatches(selector, l))` answers. Only the workloads
+ * carrying the selector's first label are compared, through an index built once per namespace and scan.
+ */
+export function somePodMatchesMap(inventory: Inventory, namespace: string, selector: Record<string, unknown>): boolean {
+  let first: string | undefined;
+  for (const k in selector) {
+    if (Object.hasOwn(selector, k)) {
+      first = k;
+      break;
+    }
+  }
+  // An empty selector matches nothing (see mapSelectorMatches).
+  if (first === undefined) return false;
+  const byNamespace = inventory.derive('cross-resource.podsByLabel', () => new Map<string, Map<string, Array<Readonly<Record<string, string>>>>>());
+  let index = byNamespace.get(namespace);
+  if (!index) {
+    index = new Map();
+    for (const labels of podLabelsIn(inventory, namespace)) {
+      for (const k in labels) {
+        const key = `${k}\u0000${labels[k]!}`;
+        let list = index.get(key);
+        if (!list) index.set(key, (list = []));
+        list.push(labels);
+      }
+    }
+    byNamespace.set(namespace, index);
+  }
+  const candidates = index.get(`${first}\u0000${String(selector[first])}`);
+  return candidates !== undefined && candidates.some((labels) => mapSelectorMatches(selector, labels));
 }
 
 /** `Deployment "web"`, for messages. */

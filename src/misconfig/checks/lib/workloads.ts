@@ -22,11 +22,26 @@ export function servicesSelecting(inventory: Inventory, namespace: string, label
   // Whether any Service of the input selects pods is the same for every question: computed once per scan.
   const known = inventory.derive('servicesSelecting.known', () => inventory.ofKind('Service').some((s) => podSelectorOf(s) !== undefined));
   const services: string[] = [];
-  for (const s of inventory.inNamespace('Service', namespace)) {
-    const sel = podSelectorOf(s);
-    if (sel !== undefined && mapSelectorMatches(sel, labels)) services.push(s.name);
-  }
+  for (const s of podServicesIn(inventory, namespace)) if (mapSelectorMatches(s.selector, labels)) services.push(s.name);
   return { known, services };
+}
+
+/**
+ * The Services of a namespace that send traffic to pods, with their selectors, in input order: listed
+ * once per namespace and scan rather than once per workload asked about.
+ */
+function podServicesIn(inventory: Inventory, namespace: string): ReadonlyArray<{ name: string; selector: object }> {
+  const byNamespace = inventory.derive('workloads.podServicesIn', () => new Map<string, Array<{ name: string; selector: object }>>());
+  let list = byNamespace.get(namespace);
+  if (!list) {
+    list = [];
+    for (const s of inventory.inNamespace('Service', namespace)) {
+      const selector = podSelectorOf(s);
+      if (selector !== undefined) list.push({ name: s.name, selector });
+    }
+    byNamespace.set(namespace, list);
+  }
+  return list;
 }
 
 /** The selector of a Service that sends traffic to pods (not ExternalName, non-empty selector). */
