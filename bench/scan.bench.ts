@@ -20,7 +20,7 @@
  *
  * Options: `--cases 1000,10000` `--seed 42` `--reps 5` `--no-peers` `--keep` (keep the corpus folders)
  * `--profile <dir>` (write a V8 CPU profile of one Palisade scan per case into dir) `--threads <n>` (worker
- * threads of the scan; 0 scans on one thread; default as the CLI: cores - 1).
+ * threads of the scan; 0 scans on one thread; default as the CLI: cores - 2, at most 3).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
