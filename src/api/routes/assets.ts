@@ -62,9 +62,12 @@ export function assetRoutes(ctx: ApiContext) {
         const asset = await ctx.store.getAsset(params.id);
         if (!asset) throw new HttpError(404, 'not_found', `no asset "${params.id}"`);
         const relations = [];
-        for (const r of await ctx.store.listRelations(asset.id)) {
+        const links = await ctx.store.listRelations(asset.id);
+        // The related assets in one query: a namespace or a cluster relates to thousands.
+        const others = new Map((await ctx.store.getAssets(links.map((r) => (r.fromAsset === asset.id ? r.toAsset : r.fromAsset)))).map((a) => [a.id, a]));
+        for (const r of links) {
           const out = r.fromAsset === asset.id;
-          const other = await ctx.store.getAsset(out ? r.toAsset : r.fromAsset);
+          const other = others.get(out ? r.toAsset : r.fromAsset);
           if (other) relations.push({ kind: r.kind, direction: out ? ('out' as const) : ('in' as const), asset: { id: other.id, type: other.type, key: other.key } });
         }
         const findings = (await ctx.store.listFindings({ assetId: asset.id, limit: 1000 })).items.map(({ checkId, severity, path, message, firstSeen, lastSeen }) => ({ checkId, severity, path, message, firstSeen, lastSeen }));
