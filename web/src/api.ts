@@ -33,7 +33,13 @@ async function send<T>(method: string, path: string, body?: unknown, query?: Que
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  const data = text ? (JSON.parse(text) as unknown) : undefined;
+  let data: unknown;
+  try {
+    data = text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    // A proxy's HTML error page, say: without a JSON body, the status tells what happened.
+    if (res.ok) throw new ApiError(res.status, 'bad_response', `the server answered ${path} with something that is not JSON`);
+  }
   if (!res.ok) {
     const err = (data ?? {}) as { error?: string; code?: string; message?: string };
     if (res.status === 401) window.dispatchEvent(new CustomEvent('palisade:unauthorised'));

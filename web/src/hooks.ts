@@ -63,11 +63,13 @@ export function usePaged<P extends { next?: string }>(path: string | null, query
   const filters = api.href('', query);
   const [cursors, setCursors] = useState<string[]>([]);
   const last = useRef(filters);
-  if (last.current !== filters) {
+  // New filters start at the first page at once: the old filters' cursor must not be sent with the new ones.
+  const reset = last.current !== filters;
+  if (reset) {
     last.current = filters;
     if (cursors.length) setCursors([]);
   }
-  const cursor = cursors[cursors.length - 1];
+  const cursor = reset ? undefined : cursors[cursors.length - 1];
   const loaded = useApi<P>(path, { ...query, limit, cursor });
   return {
     ...loaded,

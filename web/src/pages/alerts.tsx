@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { SeverityBadge, SEVERITIES, StatusBadge } from '../components/badges.js';
 import { StackedBars } from '../components/charts.js';
@@ -83,8 +83,8 @@ async function moveAlert(id: number, status: 'acknowledged' | 'resolved' | 'dism
 function AlertsPage(props: PageProps) {
   const f = useQueryFilters(LIST, props.query);
   const days = f.get('days') || '7';
-  // Rounded to the minute so the query (and the load it keys) stays the same across re-renders.
-  const since = new Date(Math.floor((Date.now() - (days === 'all' ? 0 : Number(days)) * 86_400_000) / 60_000) * 60_000).toISOString();
+  // Fixed when the window is chosen, so re-renders (a minute later, after acknowledging) keep the query and the page.
+  const since = useMemo(() => new Date(Math.floor((Date.now() - (days === 'all' ? 0 : Number(days)) * 86_400_000) / 60_000) * 60_000).toISOString(), [days]);
   const filters = { severity: f.get('severity'), status: f.get('status'), rule: f.get('rule'), connector: f.get('connector'), since: days === 'all' ? undefined : since };
   const paged = usePaged<Page<Alert>>('/api/v1/alerts', filters, PAGE_SIZE);
   const summary = useApi<{ series: Array<{ bucket: string; counts: Record<string, number> }>; totals: Record<string, number> }>('/api/v1/alerts/summary', { bucket: 'day', since: filters.since ?? new Date(Date.parse(since) - 90 * 86_400_000).toISOString(), connector: filters.connector });

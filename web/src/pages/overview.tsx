@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
 import { SeverityBadge, SeverityCounts, SEVERITIES } from '../components/badges.js';
 import { Bars, LineChart, ScoreRing, StackedBars } from '../components/charts.js';
 import { ConnectorField, useQueryFilters } from '../components/filters.js';
@@ -7,9 +5,10 @@ import { Card, PageHeader, Stat } from '../components/layout.js';
 import { Link } from '../components/link.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { formatCount, shortDigest } from '../format.js';
+import { useApi } from '../hooks.js';
 import type { PageDef, PageProps } from '../page.js';
 import { pathOf } from '../router.js';
-import type { Alert, Asset, Recommendation, VulnerableImage } from '../types.js';
+import type { Recommendation } from '../types.js';
 
 /** `GET /api/v1/overview`: everything the landing page shows, in one call. */
 export interface Overview {
@@ -20,73 +19,17 @@ export interface Overview {
   vulnerableRunningImages: Array<{ digest: string | null; ref: string; critical: number; high: number; medium: number; low: number; workloads: number; exposed: boolean }>;
 }
 
-const DAYS = 14;
-
-/** The last {@link DAYS} UTC days, oldest first (`2026-01-02`). */
-function lastDays(now = Date.now()): string[] {
-  return Array.from({ length: DAYS }, (_, i) => new Date(now - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
-}
-
-const settle = <T,>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
-
-/**
- * The overview from the finer-grained endpoints, for a server without `GET /api/v1/overview`: score history,
- * recommendations, the alert summary, open alerts, running images and the first page of assets.
- */
-async function composeOverview(connector: string | undefined): Promise<Overview> {
-  const since = `${lastDays()[0]}T00:00:00Z`;
-  const [score, history, recs, summary, open, images, assets] = await Promise.all([
-    settle(api.get<{ overall: { score: number } | null }>('/api/v1/score')),
-    settle(api.get<{ items: Array<{ at: string; score: number }> }>('/api/v1/score/history', { limit: 1000 })),
-    settle(api.get<{ items: Recommendation[] }>('/api/v1/recommendations', { connector })),
-    settle(api.get<{ series: Array<{ bucket: string; counts: Record<string, number> }> }>('/api/v1/alerts/summary', { bucket: 'day', since, connector })),
-    settle(api.get<{ items: Alert[] }>('/api/v1/alerts', { status: 'new,acknowledged', limit: 1000, connector })),
-    settle(api.get<{ items: VulnerableImage[] }>('/api/v1/vulnerabilities', { view: 'image', running: true, limit: 10, connector })),
-    settle(api.get<{ items: Asset[] }>('/api/v1/assets', { limit: 1000, connector })),
-  ]);
-  const count = <T,>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((m, x) => ((m[key(x)] = (m[key(x)] ?? 0) + 1), m), {});
-  const byDay = new Map(summary?.series.map((s) => [s.bucket.slice(0, 10), s.counts]) ?? []);
-  const byType = count(assets?.items ?? [], (a) => a.type);
-  const trend = history?.items ?? [];
-  return {
-    score: { current: score?.overall?.score ?? trend[trend.length - 1]?.score ?? null, trend },
-    recommendations: { total: recs?.items.length ?? 0, bySeverity: count(recs?.items ?? [], (r) => r.severity), top: (recs?.items ?? []).slice(0, 8) },
-    alerts: {
-      open: open?.items.length ?? 0,
-      bySeverity: count(open?.items ?? [], (a) => a.severity),
-      daily: lastDays().map((day) => ({ day, critical: byDay.get(day)?.critical ?? 0, high: byDay.get(day)?.high ?? 0, medium: byDay.get(day)?.medium ?? 0, low: byDay.get(day)?.low ?? 0 })),
-    },
-    assets: { byType: Object.entries(byType).map(([type, n]) => ({ type, count: n })).sort((a, b) => b.count - a.count) },
-    vulnerableRunningImages: (images?.items ?? []).filter((i) => i.total > 0).map((i) => ({ digest: i.digest, ref: i.references[0]?.reference ?? i.image, ...i.counts, workloads: i.workloads, exposed: i.exposed })),
-  };
-}
-
 function OverviewPage(props: PageProps) {
   const f = useQueryFilters('/', props.query);
   const connector = f.get('connector') || undefined;
-  const [state, setState] = useState<{ data?: Overview; error?: unknown }>({});
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    api
-      .get<Overview>('/api/v1/overview', { connector })
-      .catch((e: unknown) => {
-        if (e instanceof ApiError && e.status === 404) return composeOverview(connector);
-        throw e;
-      })
-      .then((data) => live && setState({ data }))
-      .catch((error: unknown) => live && setState({ error }));
-    return () => {
-      live = false;
-    };
-  }, [tick, connector]);
-  const { data, error } = state;
+  const overview = useApi<Overview>('/api/v1/overview', { connector });
+  const { data, error } = overview;
   return (
     <>
       <PageHeader title="Overview" subtitle="Secure score, what to fix first, threats detected and where the exposure is.">
         <ConnectorField value={connector ?? ''} onChange={(v) => f.set({ connector: v })} />
       </PageHeader>
-      {error ? <ErrorState error={error} onRetry={() => setTick(tick + 1)} /> : !data ? <Loading /> : <OverviewBody o={data} />}
+      {error ? <ErrorState error={error} onRetry={overview.reload} /> : !data ? <Loading /> : <OverviewBody o={data} />}
     </>
   );
 }
@@ -138,7 +81,7 @@ function OverviewBody({ o }: { o: Overview }) {
         </Card>
         <Card title="Alerts per day" id="ov-alerts" actions={<Link href="/alerts">Open alerts: {formatCount(o.alerts.open)}</Link>}>
           {o.alerts.daily.every((d) => !d.critical && !d.high && !d.medium && !d.low) ? (
-            <Empty title={`No alerts in the last ${o.alerts.daily.length || DAYS} days`}>Alerts come from each cluster's audit webhook.</Empty>
+            <Empty title={`No alerts in the last ${o.alerts.daily.length} days`}>Alerts come from each cluster's audit webhook.</Empty>
           ) : (
             <StackedBars label="Alerts raised per day by severity" series={SEVERITIES.slice(0, 4)} days={o.alerts.daily.map((d) => ({ day: d.day, values: { critical: d.critical, high: d.high, medium: d.medium, low: d.low } }))} />
           )}
