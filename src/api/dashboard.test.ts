@@ -185,6 +185,13 @@ describe('CSV exports', () => {
     expect(rows[0]![1]).toBe('nginx:latest');
     expect(rows[2]![4]).toBe("'=cmd");
     expect((await download('/api/v1/exports/vulnerabilities.csv?severity=high&fixable=true')).slice(1).map((r) => r[2])).toEqual(['CVE-2026-0001']);
+    // A name of the same image that no asset of the connector carries (another registry's) stays out of its export.
+    const at = new Date().toISOString();
+    await s.store.putImageReference({ reference: 'private.example/team/nginx:1', digest: rows[0]![0]!, status: 'ok', errorCode: null, error: null, attemptedAt: at, succeededAt: at });
+    expect((await download('/api/v1/exports/vulnerabilities.csv'))[1]![1]).toContain('private.example/team/nginx:1');
+    const scoped = await download(`/api/v1/exports/vulnerabilities.csv?connector=${s.lab}`);
+    expect(scoped.length).toBeGreaterThan(1);
+    expect(scoped.slice(1).every((r) => !r[1]!.includes('private.example'))).toBe(true);
   });
 
   it('exports alerts newest first with status filters, quoting line breaks and defusing formulas', async () => {

@@ -110,13 +110,19 @@ export interface VulnerabilityExportQuery extends DataScope {
 /** The vulnerabilities of scanned images in scope as CSV, most severe first. */
 export async function* vulnerabilitiesCsv(store: Store, q: VulnerabilityExportQuery): AsyncGenerator<string> {
   async function* lines(): AsyncGenerator<VulnerabilityLine[]> {
+    // The names of every image, read once. A caller limited to some connectors sees only the names their image
+    // assets carry: another connector's registry or tags are not theirs to learn from a shared digest.
+    const scoped = q.connectorId !== undefined || q.connectorIds !== undefined;
+    const visible = new Set<string>();
+    if (scoped) for await (const page of pagesOf((cursor) => store.listAssets({ type: 'image', connectorId: q.connectorId, connectorIds: q.connectorIds, limit: 1000, cursor }))) for (const a of page) visible.add(a.key);
     const refs = new Map<string, string[]>();
-    for await (const page of pagesOf((cursor) => store.listImageVulnerabilities({ ...q, limit: PAGE, cursor }))) {
-      for (const r of page) if (!refs.has(r.digest)) refs.set(r.digest, (await store.listImageReferences({ digest: r.digest })).map((x) => x.reference));
-      yield page.map((row) => ({ row, references: refs.get(row.digest) ?? [] }));
-      // Rows come ordered by severity, not by image: keep the cache to what one page needs.
-      if (refs.size > PAGE) refs.clear();
+    for (const r of await store.listImageReferences()) {
+      if (!r.digest || (scoped && !visible.has(r.reference))) continue;
+      const list = refs.get(r.digest);
+      if (list) list.push(r.reference);
+      else refs.set(r.digest, [r.reference]);
     }
+    for await (const page of pagesOf((cursor) => store.listImageVulnerabilities({ ...q, limit: PAGE, cursor }))) yield page.map((row) => ({ row, references: refs.get(row.digest) ?? [] }));
   }
   yield* csvChunks(VULNERABILITY_COLUMNS, lines());
 }
