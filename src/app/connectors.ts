@@ -6,7 +6,7 @@ import { kubectlPatchCommand, toJsonPatch } from '../misconfig/json-patch.js';
 import { PalisadeError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import type { K8sObject, Resource } from '../model/resource.js';
-import { SEVERITIES, severityRank, type Severity } from '../model/severity.js';
+import { asSeverity, severityRank, type Severity } from '../model/severity.js';
 import type { AssetRelationRow, AssetRow, ConnectorRow, ExemptionRow, FindingRow, Store, StoredFix } from '../storage/store.js';
 import { clusterPreflight, scanCluster } from './cluster.js';
 import { recordCompliance } from './compliance.js';
@@ -484,10 +484,6 @@ export interface Recommendation {
 }
 
 const CHECKS = new Map(ALL_CHECKS.map((c) => [c.id, c]));
-
-function asSeverity(s: string): Severity {
-  return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'info';
-}
 
 /** The check's description for the recommendation views (unknown ids, from an older version, get their id as title). */
 export function recommendationOf(checkId: string, severity: Severity): Omit<Recommendation, 'affected' | 'findings' | 'lastSeen'> {

@@ -5,7 +5,7 @@
  * renders it as HTML, and src/app/pdf.ts prints that HTML.
  */
 import type { AlertDay, ComplianceReport, PostureOverview, PostureReport, ReportScope, SeverityTally } from '../model/dashboard.js';
-import { SEVERITIES, type Severity } from '../model/severity.js';
+import { asSeverity, SEVERITIES } from '../model/severity.js';
 import type { Store } from '../storage/store.js';
 import { complianceHistory, findFramework, frameworkCompliance, type DataScope } from './compliance.js';
 import { listRecommendations } from './connectors.js';
@@ -16,30 +16,11 @@ function tally(): SeverityTally {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityTally;
 }
 
-function asSeverity(s: string): Severity {
-  return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'info';
-}
-
 /** The score scopes a data scope reads: `overall` for everything, else one per connector. */
 function scoreScopes(scope: DataScope): string[] {
   if (scope.connectorId) return [`connector:${scope.connectorId}`];
   if (scope.connectorIds) return scope.connectorIds.map((id) => `connector:${id}`);
   return ['overall'];
-}
-
-/** Every point of a score scope since `since`, page by page (the store answers oldest first, a page at a time). */
-async function scoresSince(store: Store, scope: string, since: string): Promise<Array<{ at: string; score: number }>> {
-  const out: Array<{ at: string; score: number }> = [];
-  const limit = 1000;
-  let from = since;
-  for (let i = 0; i < 1000; i++) {
-    const page = await store.listScores({ scope, since: from, limit });
-    // The next page starts at the last time seen; points at that very time are read twice, so skip them.
-    for (const p of page) if (!out.length || p.at > out[out.length - 1]!.at) out.push({ at: p.at, score: p.score });
-    if (page.length < limit) break;
-    from = page[page.length - 1]!.at;
-  }
-  return out;
 }
 
 /**
@@ -52,8 +33,7 @@ async function scoreTrend(store: Store, scope: DataScope, now: Date, days: numbe
   const latest = new Map((await store.latestScores()).map((p) => [p.scope, p.score]));
   const known = scopes.filter((s) => latest.has(s));
   const current = known.length ? Math.round((known.reduce((a, s) => a + latest.get(s)!, 0) / known.length) * 10) / 10 : null;
-  const series = await Promise.all(known.map(async (s) => (await scoresSince(store, s, since)).map((p) => ({ ...p, scope: s }))));
-  const merged = series.flat().sort((a, b) => a.at.localeCompare(b.at));
+  const merged = await store.dailyScores({ scopes: known, since });
   const last = new Map<string, number>();
   const byDay = new Map<string, { at: string; score: number }>();
   for (const p of merged) {
@@ -102,15 +82,21 @@ const DASHBOARD: OverviewSizes = { recommendations: 5, images: 5, trendDays: 30,
 export async function postureOverview(store: Store, scope: DataScope, opts: { now?: Date; sizes?: Partial<OverviewSizes> } = {}): Promise<PostureOverview> {
   const now = opts.now ?? new Date();
   const sizes = { ...DASHBOARD, ...opts.sizes };
-  const recs = await listRecommendations(store, { connectorId: scope.connectorId, connectorIds: scope.connectorIds });
+  // Independent reads, at once.
+  const [recs, images, score, alerts, byType] = await Promise.all([
+    listRecommendations(store, { connectorId: scope.connectorId, connectorIds: scope.connectorIds }),
+    store.listVulnerableImages({ running: true, severity: 'low', connectorId: scope.connectorId, connectorIds: scope.connectorIds, limit: sizes.images }),
+    scoreTrend(store, scope, now, sizes.trendDays),
+    alertSummary(store, scope, now, sizes.alertDays),
+    store.countAssets({ by: 'type', connectorId: scope.connectorId, connectorIds: scope.connectorIds }),
+  ]);
   const bySeverity = tally();
   for (const r of recs) bySeverity[r.severity]++;
-  const images = await store.listVulnerableImages({ running: true, severity: 'low', connectorId: scope.connectorId, connectorIds: scope.connectorIds, limit: sizes.images });
   return {
-    score: await scoreTrend(store, scope, now, sizes.trendDays),
+    score,
     recommendations: { total: recs.length, bySeverity, top: recs.slice(0, sizes.recommendations) },
-    alerts: await alertSummary(store, scope, now, sizes.alertDays),
-    assets: { byType: (await store.countAssets({ by: 'type', connectorId: scope.connectorId, connectorIds: scope.connectorIds })).map((t) => ({ type: t.value, count: t.count })) },
+    alerts,
+    assets: { byType: byType.map((t) => ({ type: t.value, count: t.count })) },
     vulnerableRunningImages: images.items.map((i) => ({
       digest: i.digest,
       ref: i.references[0]?.reference ?? i.image,

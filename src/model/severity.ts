@@ -5,6 +5,11 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
 export type Severity = (typeof SEVERITIES)[number];
 export const severitySchema = z.enum(SEVERITIES);
 
+/** A stored severity text as a Severity; anything unknown (written by another version) reads as `info`. */
+export function asSeverity(s: string): Severity {
+  return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'info';
+}
+
 /** Rank where a larger number is more severe; used for `--fail-on` and sorting. */
 export function severityRank(s: Severity): number {
   return SEVERITIES.length - SEVERITIES.indexOf(s);

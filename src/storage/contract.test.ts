@@ -206,6 +206,24 @@ function describeStoreContract(name: string, newDatabase: () => Promise<() => St
       expect(await store.listScores({ scope: 'overall', since: '2026-01-02T00:00:00Z' })).toHaveLength(1);
     });
 
+    it('answers the last score of each UTC day per scope for a trend', async () => {
+      for (const [scope, at, score] of [
+        ['daily:a', '2026-03-01T08:00:00Z', 10],
+        ['daily:a', '2026-03-01T23:59:00Z', 12],
+        ['daily:a', '2026-03-02T00:00:00Z', 20],
+        ['daily:b', '2026-03-01T12:00:00Z', 50],
+        ['daily:a', '2026-02-28T12:00:00Z', 1],
+        ['daily:c', '2026-03-01T12:00:00Z', 99],
+      ] as const)
+        await store.appendScore({ scope, at, score });
+      expect(await store.dailyScores({ scopes: ['daily:a', 'daily:b'], since: '2026-03-01T00:00:00Z' })).toEqual([
+        { scope: 'daily:b', at: '2026-03-01T12:00:00.000Z', score: 50 },
+        { scope: 'daily:a', at: '2026-03-01T23:59:00.000Z', score: 12 },
+        { scope: 'daily:a', at: '2026-03-02T00:00:00.000Z', score: 20 },
+      ]);
+      expect(await store.dailyScores({ scopes: [], since: '2026-03-01T00:00:00Z' })).toEqual([]);
+    });
+
     it('keeps one compliance point per connector, framework and hour, sums connectors per day, and drops them with their connector', async () => {
       const a = await store.createConnector({ kind: 'cluster', name: 'ch-a', config: {}, secrets: null });
       const b = await store.createConnector({ kind: 'cluster', name: 'ch-b', config: {}, secrets: null });

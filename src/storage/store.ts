@@ -518,6 +518,8 @@ export interface Store {
   appendScore(p: ScorePoint): Promise<void>;
   /** Oldest first. */
   listScores(q: { scope?: string; since?: string; limit?: number }): Promise<ScorePoint[]>;
+  /** The last point of each UTC day of each scope since `since`, oldest first: a trend that reads days, not every sync. */
+  dailyScores(q: { scopes: readonly string[]; since: string }): Promise<ScorePoint[]>;
   /** The newest point of every scope, ordered by scope. */
   latestScores(): Promise<ScorePoint[]>;
 

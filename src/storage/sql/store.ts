@@ -936,6 +936,20 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }));
   }
 
+  async dailyScores(q: { scopes: readonly string[]; since: string }): Promise<ScorePoint[]> {
+    if (q.scopes.length === 0) return [];
+    const day = this.dialect === 'postgres' ? "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(at, 1, 10)';
+    const [scopes, ...params] = inList('scope', q.scopes);
+    const rows = await this.db.all(
+      `SELECT scope, at, score FROM (
+         SELECT scope, at, score, ROW_NUMBER() OVER (PARTITION BY scope, ${day} ORDER BY at DESC, id DESC) AS n
+         FROM score_history WHERE ${scopes} AND at >= ?) d
+       WHERE n = 1 ORDER BY at, scope`,
+      [...params, iso(q.since)],
+    );
+    return rows.map((r) => ({ scope: r.scope as string, at: iso(r.at as string), score: Number(r.score) }));
+  }
+
   async latestScores(): Promise<ScorePoint[]> {
     const rows = await this.db.all(
       `SELECT s.scope, s.at, s.score FROM score_history s
