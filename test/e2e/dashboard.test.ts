@@ -282,6 +282,8 @@ describe.skipIf(skip)('dashboard', () => {
     const { page } = owner;
     await page.goto('/');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // Tab only once the page has settled: its content arriving must not move the focus mid-way.
+    await page.getByRole('heading', { name: 'Top recommendations' }).waitFor();
     let reached = false;
     for (let i = 0; i < 20 && !reached; i++) {
       await page.keyboard.press('Tab');

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Query } from './api.js';
+import { errorText } from './format.js';
 import type { ConnectorInfo } from './types.js';
 
 /** What {@link useApi} holds: the data, or why there is none. */
@@ -104,4 +105,24 @@ export function useConnectors(): ConnectorInfo[] {
     };
   }, []);
   return list;
+}
+
+/** Runs one action at a time and keeps its error for display beside the button that started it. */
+export function useAction(): { busy: boolean; error: string | undefined; run: <T>(fn: () => Promise<T>) => Promise<{ ok: true; value: T } | { ok: false }>; clear: () => void } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return { ok: true, value: await fn() };
+    } catch (e) {
+      setError(errorText(e));
+      return { ok: false };
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { busy, error, run, clear };
 }

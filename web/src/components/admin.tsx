@@ -1,38 +1,18 @@
 /**
  * Building blocks of the administration pages (compliance, connectors, users) that the shared components do
- * not have yet: actions with their error, copy buttons and code blocks, tone pills, a pass/fail bar, wizard
+ * not have yet: copy buttons and code blocks, tone pills, a pass/fail bar, wizard
  * steps, labelled fields, confirmation and form dialogs, and a card around one API list.
  */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
-import { errorText } from '../format.js';
-import type { Loaded } from '../hooks.js';
+import { useAction, type Loaded } from '../hooks.js';
 import { Card } from './layout.js';
 import { Modal } from './modal.js';
-import { Async } from './states.js';
+import { Async, FormError } from './states.js';
 import { DataTable, type Column, type Paging } from './table.js';
 import './admin.css';
 
-/** Runs one action at a time and keeps its error for display beside the button that started it. */
-export function useAction(): { busy: boolean; error: string | undefined; run: <T>(fn: () => Promise<T>) => Promise<{ ok: true; value: T } | { ok: false }>; clear: () => void } {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      return { ok: true, value: await fn() };
-    } catch (e) {
-      setError(errorText(e));
-      return { ok: false };
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  const clear = useCallback(() => setError(undefined), []);
-  return { busy, error, run, clear };
-}
 
 /** The value of a call whose 404 means "there is none", else the error. */
 export async function orNull<T>(p: Promise<T>): Promise<T | null> {
@@ -44,15 +24,6 @@ export async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-/** An error message beside the control that caused it, or nothing. */
-export function FormError(props: { error: string | undefined }) {
-  if (!props.error) return null;
-  return (
-    <p class="form-error" role="alert">
-      {props.error}
-    </p>
-  );
-}
 
 /** The tone of a {@link Pill}. */
 export type Tone = 'ok' | 'bad' | 'warn' | 'neutral';

@@ -10,7 +10,7 @@ import { DialogButtons, Modal } from '../components/modal.js';
 import { Async, FormError } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { errorText, formatCount, formatTime } from '../format.js';
-import { useApi, useConnectors, usePaged, type Page } from '../hooks.js';
+import { useAction, useApi, useConnectors, usePaged, type Page } from '../hooks.js';
 import { allows, type Me, type PageDef, type PageProps } from '../page.js';
 import { pathOf } from '../router.js';
 import type { Alert, AlertDetail } from '../types.js';
@@ -324,13 +324,13 @@ function SuppressDialog(props: { me: Me; alert: Alert; onClose: () => void }) {
   const [reason, setReason] = useState('');
   const [owner, setOwner] = useState(props.me.actor.replace(/^user:/, ''));
   const [expires, setExpires] = useState(() => new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
-  const [error, setError] = useState<string>();
+  // Busy while the rule is created: the button is disabled, so a double click or Enter makes one rule, not two.
+  const action = useAction();
   const submit = async (ev: Event) => {
     ev.preventDefault();
-    setError(undefined);
     const opt = (v: string) => (v.trim() ? v.trim() : undefined);
-    try {
-      const s = await api.post<{ id: number }>('/api/v1/suppressions', {
+    const r = await action.run(() =>
+      api.post<{ id: number }>('/api/v1/suppressions', {
         connectorId: thisConnector ? props.alert.connectorId : undefined,
         rule: opt(rule),
         user: opt(user),
@@ -340,22 +340,21 @@ function SuppressDialog(props: { me: Me; alert: Alert; onClose: () => void }) {
         reason,
         owner,
         expiresAt: expires ? `${expires}T23:59:59Z` : undefined,
-      });
-      toast(`Suppression ${s.id} created: matching alerts will not be raised`);
-      props.onClose();
-    } catch (err) {
-      setError(errorText(err));
-    }
+      }),
+    );
+    if (!r.ok) return;
+    toast(`Suppression ${r.value.id} created: matching alerts will not be raised`);
+    props.onClose();
   };
   return (
     <Modal
       title="Suppress alerts like this one"
       wide
       onClose={props.onClose}
-      footer={<DialogButtons form="suppress-form" label="Create suppression" onCancel={props.onClose} />}
+      footer={<DialogButtons form="suppress-form" label="Create suppression" busy={action.busy} onCancel={props.onClose} />}
     >
       <form id="suppress-form" onSubmit={submit}>
-        <FormError error={error} />
+        <FormError error={action.error} />
         <p class="hint">An alert matching every field given is not raised (the match is counted). Empty fields match anything; `*` is a wildcard.</p>
         <div class="grid grid-2">
           <TextField label="Rule" value={rule} onInput={setRule} />

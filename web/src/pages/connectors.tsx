@@ -6,14 +6,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Choice, CodeBlock, ConfirmDialog, FormError, orNull, Pill, TableCard, useAction, WizardSteps, type Tone } from '../components/admin.js';
+import { Choice, CodeBlock, ConfirmDialog, orNull, Pill, TableCard, WizardSteps, type Tone } from '../components/admin.js';
 import { CheckField, TextField } from '../components/filters.js';
 import { Card, Facts, PageHeader } from '../components/layout.js';
 import { Link } from '../components/link.js';
-import { Async, Empty, ErrorState, Loading } from '../components/states.js';
+import { Async, Empty, ErrorState, FormError, Loading } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatTime } from '../format.js';
-import { useApi } from '../hooks.js';
+import { useAction, useApi } from '../hooks.js';
 import { allows, type PageDef, type PageProps } from '../page.js';
 import { pathOf } from '../router.js';
 
