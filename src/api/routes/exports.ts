@@ -6,9 +6,9 @@ import { ErrorBody, route, type ApiContext } from '../route.js';
 import type { FastifyReply } from 'fastify';
 import { ScopeQuery, scopeOf, scopeRef } from '../scope-query.js';
 import { AlertFilters } from './alerts.js';
+import { VulnerabilityFilters, vulnerabilityFilters } from './vulnerabilities.js';
 
 const Csv = z.instanceof(Readable).describe('RFC 4180 CSV with a header row; cells a spreadsheet would evaluate start with an apostrophe');
-const bool = z.enum(['true', 'false']).optional();
 
 /** Sends CSV text chunks as a download named `<name>-<date>.csv`, streamed as they are produced. */
 function download(reply: FastifyReply, name: string, chunks: AsyncIterable<string>): Readable {
@@ -39,14 +39,7 @@ export function exportRoutes(ctx: ApiContext) {
       summary: 'Vulnerabilities of scanned images as CSV: one row per vulnerable package, most severe first (the rows view of GET /api/v1/vulnerabilities)',
       tag: 'exports',
       access: 'reader',
-      query: ScopeQuery.extend({
-        severity: z.enum(SEVERITIES).optional().describe('At least this severity'),
-        image: z.string().max(1000).optional().describe('A digest or a reference'),
-        cve: z.string().max(200).optional().describe('A vulnerability id'),
-        running: bool.describe('Only images some workload runs'),
-        exposed: bool.describe('Only images an exposed workload runs'),
-        fixable: bool.describe('Only vulnerabilities with a fixed version'),
-      }),
+      query: ScopeQuery.extend(VulnerabilityFilters.shape),
       connector: scopeRef,
       produces: 'text/csv',
       responses: { 200: Csv, 400: ErrorBody, 401: ErrorBody },
@@ -54,7 +47,7 @@ export function exportRoutes(ctx: ApiContext) {
         download(
           reply,
           'vulnerabilities',
-          vulnerabilitiesCsv(ctx.store, { ...scopeOf(query, connectors), severity: query.severity, image: query.image, vulnId: query.cve, running: query.running === 'true', exposed: query.exposed === 'true', fixable: query.fixable === 'true' }),
+          vulnerabilitiesCsv(ctx.store, { ...scopeOf(query, connectors), ...vulnerabilityFilters(query) }),
         ),
     }),
     route({

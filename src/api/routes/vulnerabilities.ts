@@ -64,6 +64,21 @@ const RowOut = z
 
 const bool = z.enum(['true', 'false']).optional();
 
+/** The filters of the vulnerability views, shared with their CSV export. */
+export const VulnerabilityFilters = z.object({
+  image: z.string().max(1000).optional().describe('A digest or a reference'),
+  cve: z.string().max(200).optional().describe('A vulnerability id'),
+  severity: SeverityIn.optional().describe('At least this severity'),
+  running: bool.describe('Only images some workload runs'),
+  exposed: bool.describe('Only images an exposed workload runs'),
+  fixable: bool.describe('Only vulnerabilities with a fixed version'),
+});
+
+/** {@link VulnerabilityFilters} as the store's query fields. */
+export function vulnerabilityFilters(q: z.infer<typeof VulnerabilityFilters>): Pick<VulnerabilityQuery, 'image' | 'vulnId' | 'severity' | 'running' | 'exposed' | 'fixable'> {
+  return { image: q.image, vulnId: q.cve, severity: q.severity, running: q.running === 'true', exposed: q.exposed === 'true', fixable: q.fixable === 'true' };
+}
+
 /** Vulnerabilities of scanned images, by image, by vulnerability or as single rows; running and exposed images first. */
 export function vulnerabilityRoutes(ctx: ApiContext) {
   return [
@@ -74,15 +89,9 @@ export function vulnerabilityRoutes(ctx: ApiContext) {
       tag: 'vulnerabilities',
       access: 'reader',
       connector: { from: 'query.connector', list: true },
-      query: z.object({
+      query: VulnerabilityFilters.extend({
         view: z.enum(['image', 'cve', 'rows']).optional(),
-        image: z.string().max(1000).optional().describe('A digest or a reference'),
-        cve: z.string().max(200).optional().describe('A vulnerability id'),
-        severity: SeverityIn.optional().describe('At least this severity'),
         connector: z.string().optional().describe('Images that assets of this connector name'),
-        running: bool.describe('Only images some workload runs'),
-        exposed: bool.describe('Only images an exposed workload runs'),
-        fixable: bool.describe('Only vulnerabilities with a fixed version'),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         cursor: z.string().regex(/^\d+$/, 'the next of the previous page').optional(),
       }),
@@ -97,14 +106,9 @@ export function vulnerabilityRoutes(ctx: ApiContext) {
       },
       handler: async ({ query, connectors }) => {
         const q: VulnerabilityQuery = {
+          ...vulnerabilityFilters(query),
           connectorIds: connectors,
-          image: query.image,
-          vulnId: query.cve,
-          severity: query.severity,
           connectorId: query.connector,
-          running: query.running === 'true',
-          exposed: query.exposed === 'true',
-          fixable: query.fixable === 'true',
           limit: query.limit,
           cursor: query.cursor,
         };
