@@ -99,8 +99,9 @@ class MirrorServer {
       return;
     }
     if (b.kind === 'short') {
-      // Ends the socket after fewer bytes than declared: the client sees the body end early.
-      res.write(slice.subarray(0, b.bytes), () => setTimeout(() => res.socket?.end(), 20));
+      // Ends the socket after fewer bytes than declared: the client sees the body end early. The pause lets a busy
+      // client read the bytes before the end arrives; both in one read, its HTTP client may drop the last ones.
+      res.write(slice.subarray(0, b.bytes), () => setTimeout(() => res.socket?.end(), 200));
       return;
     }
     res.end(slice);
