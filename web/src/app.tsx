@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { Link } from './components/link.js';
 import { Empty, Loading } from './components/states.js';
@@ -113,7 +113,8 @@ function Shell(props: { me: Me; onOut: () => void }) {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   // After an in-app navigation, focus moves to the new page (as a full page load would), for keyboard and screen reader users.
-  useEffect(() => {
+  // A layout effect: the focus has moved by the time the new page is painted, never a frame after it.
+  useLayoutEffect(() => {
     if (first.current) {
       first.current = false;
       return;
