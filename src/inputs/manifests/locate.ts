@@ -1,5 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import type { FieldPath } from '../../model/path.js';
+import type { FieldPath, Segment } from '../../model/path.js';
+
+const NO_PREFIX: FieldPath = [];
 
 /** Line and column (1-based, relative to the document text) plus how much of the path exists. */
 export interface DocPosition {
@@ -9,14 +11,16 @@ export interface DocPosition {
   depth: number;
 }
 
-/** A region of lines and the position reached when entering it. */
-interface RegionState {
-  /** Index of a virtual line read before `start` (the rest of a `- ` line), or -1. */
-  virt: number;
-  start: number;
-  end: number;
-  pos: DocPosition;
-}
+/**
+ * Fields of one region in {@link DocumentLocator}'s region stack: a run of lines and the position reached
+ * when entering it.
+ */
+const R_VIRT = 0; // index of a virtual line read before `start` (the rest of a `- ` line), or -1
+const R_START = 1;
+const R_END = 2;
+const R_LINE = 3;
+const R_COLUMN = 4;
+const R_STRIDE = 5;
 
 /** Fields of one line in {@link DocumentLocator}'s table (stride 4). */
 const START = 0; // offset of the content after the indentation
@@ -48,20 +52,26 @@ export class DocumentLocator {
   private virtuals: Map<number, number> | undefined;
   private unsupported = false;
   private tree: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
-  /** Regions of the last query's path prefixes: states[d] is where segment d is looked up. */
-  private states: RegionState[] | undefined;
-  private lastPath: FieldPath | undefined;
+  /**
+   * Regions of the last query's path prefixes (stride R_STRIDE): region d is where segment d is looked
+   * up. Valid up to `lastLength`, the number of leading segments of `last` whose regions are known;
+   * -1 before the first query.
+   */
+  private regions: Int32Array = new Int32Array(16 * R_STRIDE);
+  private readonly last: Segment[] = [];
+  private lastLength = -1;
   private useTree = false;
 
   constructor(private readonly text: string) {}
 
-  locate(path: FieldPath): DocPosition {
+  /** Where `path` is, or `prefix` followed by `path` when a prefix is given. */
+  locate(path: FieldPath, prefix: FieldPath = NO_PREFIX): DocPosition {
     if (!this.useTree) {
-      const fast = this.locateByIndent(path);
+      const fast = this.locateByIndent(prefix, path);
       if (fast) return fast;
       this.useTree = true;
     }
-    return this.locateByTree(path);
+    return this.locateByTree(prefix.length > 0 ? [...prefix, ...path] : path);
   }
 
   /**
@@ -229,55 +239,71 @@ export class DocumentLocator {
   }
 
   /**
-   * Returns undefined when the document uses syntax this scanner does not model.
+   * Returns undefined when the document uses syntax this scanner does not model. The path is `prefix`
+   * followed by `path` (a resource inside a `kind: List` sits under `items[i]`), read without joining them.
    *
    * A region is a run of lines `start..end`, optionally preceded by a virtual line (what follows the
    * `- ` of a sequence item). Successive queries on one document usually share a prefix (the findings of
    * one container), so the regions of the last query are kept and the next one resumes where they part.
+   * Regions and the last path live in arrays reused from query to query: tens of thousands of findings
+   * are located in a large scan, and an object per path segment made much of what it allocated.
    */
-  private locateByIndent(path: FieldPath): DocPosition | undefined {
-    if (path.length === 0) return this.firstLine();
+  private locateByIndent(prefix: FieldPath, path: FieldPath): DocPosition | undefined {
+    const pl = prefix.length;
+    const total = pl + path.length;
+    if (total === 0) return this.firstLine();
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     const tab = this.table!;
     const t = this.text;
-    let states = this.states;
+    const st = this.regions;
+    const last = this.last;
     let d = 0;
-    if (states && this.lastPath) {
-      const last = this.lastPath;
-      const max = Math.min(path.length, states.length - 1);
-      while (d < max && path[d] === last[d]) d++;
+    if (this.lastLength >= 0) {
+      const max = Math.min(total, this.lastLength);
+      while (d < max && (d < pl ? prefix[d] : path[d - pl]) === last[d]) d++;
     } else {
-      states = this.states = [{ virt: -1, start: 0, end: this.lineCount, pos: { line: tab[NUM]! + 1, column: tab[INDENT]! + 1, depth: 0 } }];
+      st[0 + R_VIRT] = -1;
+      st[0 + R_START] = 0;
+      st[0 + R_END] = this.lineCount;
+      st[0 + R_LINE] = tab[NUM]! + 1;
+      st[0 + R_COLUMN] = tab[INDENT]! + 1;
     }
-    states.length = d + 1;
-    this.lastPath = path.slice();
-    let { virt, start: rStart, end: rEnd, pos } = states[d]!;
-    for (; d < path.length; d++) {
-      const seg = path[d]!;
+    // Remember this path (regions are pushed below as its segments are found).
+    for (let i = 0; i < total; i++) last[i] = i < pl ? prefix[i]! : path[i - pl]!;
+    last.length = total;
+    this.lastLength = d;
+    let virt = st[d * R_STRIDE + R_VIRT]!;
+    let rStart = st[d * R_STRIDE + R_START]!;
+    let rEnd = st[d * R_STRIDE + R_END]!;
+    let line = st[d * R_STRIDE + R_LINE]!;
+    let column = st[d * R_STRIDE + R_COLUMN]!;
+    for (; d < total; d++) {
+      const seg = d < pl ? prefix[d]! : path[d - pl]!;
       // Region iteration: index rStart - 1 stands for the virtual line when there is one.
       const first = virt !== -1 ? rStart - 1 : rStart;
-      if (first >= rEnd) return pos;
+      if (first >= rEnd) return { line, column, depth: d };
       const childIndent = tab[(virt !== -1 ? virt : rStart) * STRIDE + INDENT]!;
       if (typeof seg === 'number') {
         // The i-th `-` entry at the child indent.
         let count = -1;
-        let at = -2;
+        let found = -2;
         for (let i = first; i < rEnd; i++) {
           const k = i < rStart ? virt : i;
           const indent = tab[k * STRIDE + INDENT]!;
           if (indent < childIndent) break;
           if (indent !== childIndent) continue;
-          if (!this.isDash(k)) return count === -1 ? undefined : pos;
+          if (!this.isDash(k)) return count === -1 ? undefined : { line, column, depth: d };
           count++;
           if (count === seg) {
-            at = i;
+            found = i;
             break;
           }
         }
-        if (at === -2) return pos;
+        if (found === -2) return { line, column, depth: d };
         // A virtual line never starts with `-`, so the item is a real line.
-        const base = at * STRIDE;
-        pos = { line: tab[base + NUM]! + 1, column: tab[base + INDENT]! + 1, depth: d + 1 };
+        const base = found * STRIDE;
+        line = tab[base + NUM]! + 1;
+        column = tab[base + INDENT]! + 1;
         // Item body: the rest of the dash line (as a virtual line) plus the deeper lines after it.
         const e = tab[base + END]!;
         let j = tab[base + START]! + 1;
@@ -287,18 +313,18 @@ export class DocumentLocator {
           const c = t[j]!;
           if ('[{&!*|>\'"-'.includes(c) && !((c === "'" || c === '"') && /^['"][^'"]*['"]\s*:(\s|$)/.test(t.slice(j, e)))) {
             // Flow or block scalar or nested sequence on the dash line: the item is on this line.
-            if (d === path.length - 1) return pos;
+            if (d === total - 1) return { line, column, depth: d + 1 };
             if ((c === '-' && t.charCodeAt(j + 1) === 32 && j + 1 < e) || c === '&' || c === '!') return undefined;
-            return pos;
+            return { line, column, depth: d + 1 };
           }
-          nextVirt = this.virtualLine(at, j);
+          nextVirt = this.virtualLine(found, j);
         }
-        let m = at + 1;
+        let m = found + 1;
         while (m < rEnd && tab[m * STRIDE + INDENT]! > childIndent) m++;
         virt = nextVirt;
-        rStart = at + 1;
+        rStart = found + 1;
         rEnd = m;
-        states.push({ virt, start: rStart, end: rEnd, pos });
+        this.pushRegion(d + 1, virt, rStart, rEnd, line, column);
         continue;
       }
       // A mapping key at the child indent.
@@ -325,15 +351,16 @@ export class DocumentLocator {
         const s = tab[k * STRIDE + START]!;
         if (t.charCodeAt(s) === 60 && t.charCodeAt(s + 1) === 60 && s + 1 < tab[k * STRIDE + END]!) return undefined; // merge keys (`<<`): values may live elsewhere
       }
-      if (found === -2) return pos;
+      if (found === -2) return { line, column, depth: d };
       const kl = (found < rStart ? virt : found) * STRIDE;
-      pos = { line: tab[kl + NUM]! + 1, column: tab[kl + INDENT]! + 1, depth: d + 1 };
+      line = tab[kl + NUM]! + 1;
+      column = tab[kl + INDENT]! + 1;
       const after = this.valueStart(keyEnd, tab[kl + END]!);
       if (after !== '' && !after.startsWith('#')) {
         // Scalar, flow collection or block scalar header on the key line: nothing below to descend into
         // except block scalar lines, and paths never go inside scalars.
-        if ((after[0] === '&' || after[0] === '!' || after[0] === '*') && d < path.length - 1) return undefined;
-        return pos;
+        if ((after[0] === '&' || after[0] === '!' || after[0] === '*') && d < total - 1) return undefined;
+        return { line, column, depth: d + 1 };
       }
       const bodyStart = found < rStart ? rStart : found + 1;
       let j = bodyStart;
@@ -347,9 +374,26 @@ export class DocumentLocator {
       virt = -1;
       rStart = bodyStart;
       rEnd = j;
-      states.push({ virt, start: rStart, end: rEnd, pos });
+      this.pushRegion(d + 1, virt, rStart, rEnd, line, column);
     }
-    return pos;
+    return { line, column, depth: total };
+  }
+
+  /** Records the region where segment `depth` is looked up, which the next query may resume from. */
+  private pushRegion(depth: number, virt: number, start: number, end: number, line: number, column: number): void {
+    const o = depth * R_STRIDE;
+    if (o + R_STRIDE > this.regions.length) {
+      const bigger = new Int32Array(this.regions.length * 2);
+      bigger.set(this.regions);
+      this.regions = bigger;
+    }
+    const st = this.regions;
+    st[o + R_VIRT] = virt;
+    st[o + R_START] = start;
+    st[o + R_END] = end;
+    st[o + R_LINE] = line;
+    st[o + R_COLUMN] = column;
+    this.lastLength = depth;
   }
 
   private locateByTree(path: FieldPath): DocPosition {

@@ -266,7 +266,7 @@ export function materializeParsedFile(raw: RawParsedFile): ParsedFile {
         line: r.line,
         locate(path: FieldPath): Location {
           const locator = (locators[doc] ??= new DocumentLocator(docs[doc]!.text));
-          const p = locator.locate(prefix.length > 0 ? [...prefix, ...path] : path);
+          const p = locator.locate(path, prefix);
           return { file, line: lineBase + p.line, column: p.column };
         },
       },
