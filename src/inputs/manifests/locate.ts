@@ -42,6 +42,8 @@ const STRIDE = 4;
 export class DocumentLocator {
   /** Kept lines (blank and comment lines dropped), then virtual lines; undefined until first needed. */
   private table: Int32Array | undefined;
+  /** For each real line, the index of the next line that is not deeper (see scanLines). */
+  private skip: Int32Array = EMPTY;
   /** Number of real lines in the table. */
   private lineCount = 0;
   /** Entries of the table in use (real and virtual lines). */
@@ -137,6 +139,18 @@ export class DocumentLocator {
     const tab = new Int32Array((count + this.dashes) * STRIDE);
     tab.set(scratch.subarray(0, count * STRIDE));
     this.table = tab;
+    // skip[k]: the next line no deeper than line k, so that a walk steps over whole subtrees at once
+    // (a lookup then costs the siblings on its way, not every line above the field).
+    const skip = new Int32Array(count);
+    if (stack.length < count) stack = new Int32Array(Math.max(count, stack.length * 2));
+    let top = 0;
+    for (let k = count - 1; k >= 0; k--) {
+      const indent = tab[k * STRIDE + INDENT]!;
+      while (top > 0 && tab[stack[top - 1]! * STRIDE + INDENT]! > indent) top--;
+      skip[k] = top > 0 ? stack[top - 1]! : count;
+      stack[top++] = k;
+    }
+    this.skip = skip;
     this.lineCount = count;
     this.used = count * STRIDE;
     return true;
@@ -254,6 +268,7 @@ export class DocumentLocator {
     if (total === 0) return this.firstLine();
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     const tab = this.table!;
+    const skip = this.skip;
     const t = this.text;
     const st = this.regions;
     const last = this.last;
@@ -287,17 +302,22 @@ export class DocumentLocator {
         // The i-th `-` entry at the child indent.
         let count = -1;
         let found = -2;
-        for (let i = first; i < rEnd; i++) {
+        for (let i = first; i < rEnd; ) {
           const k = i < rStart ? virt : i;
           const indent = tab[k * STRIDE + INDENT]!;
           if (indent < childIndent) break;
-          if (indent !== childIndent) continue;
+          // Deeper lines (only real lines are: the virtual line sets the child indent) are stepped over.
+          if (indent !== childIndent) {
+            i = skip[i]!;
+            continue;
+          }
           if (!this.isDash(k)) return count === -1 ? undefined : { line, column, depth: d };
           count++;
           if (count === seg) {
             found = i;
             break;
           }
+          i = k === virt ? rStart : skip[k]!;
         }
         if (found === -2) return { line, column, depth: d };
         // A virtual line never starts with `-`, so the item is a real line.
@@ -319,8 +339,7 @@ export class DocumentLocator {
           }
           nextVirt = this.virtualLine(found, j);
         }
-        let m = found + 1;
-        while (m < rEnd && tab[m * STRIDE + INDENT]! > childIndent) m++;
+        const m = Math.min(skip[found]!, rEnd);
         virt = nextVirt;
         rStart = found + 1;
         rEnd = m;
@@ -333,11 +352,16 @@ export class DocumentLocator {
       // The last key line seen at the child indent: after a key with nothing after its colon, a sequence
       // may follow at the key's own indent (`containers:\n- name: x`, the style kubectl writes).
       let lastKey = -2;
-      for (let i = first; i < rEnd; i++) {
+      for (let i = first; i < rEnd; ) {
         const k = i < rStart ? virt : i;
         const indent = tab[k * STRIDE + INDENT]!;
         if (indent < childIndent) break;
-        if (indent !== childIndent) continue;
+        if (indent !== childIndent) {
+          i = skip[i]!;
+          continue;
+        }
+        // The next line at (or above) the child indent.
+        i = k === virt ? rStart : skip[k]!;
         if (this.isDash(k)) {
           if (lastKey !== -2 && this.endsWithColon(lastKey)) continue;
           return undefined; // a sequence where a mapping was expected
@@ -345,7 +369,7 @@ export class DocumentLocator {
         lastKey = k;
         keyEnd = this.keyEnd(k, seg);
         if (keyEnd !== -1) {
-          found = i;
+          found = k === virt ? rStart - 1 : k;
           break;
         }
         const s = tab[k * STRIDE + START]!;
@@ -364,12 +388,17 @@ export class DocumentLocator {
       }
       const bodyStart = found < rStart ? rStart : found + 1;
       let j = bodyStart;
-      for (; j < rEnd; j++) {
+      while (j < rEnd) {
         const indent = tab[j * STRIDE + INDENT]!;
+        if (indent > childIndent) {
+          j = skip[j]!;
+          continue;
+        }
         // A sequence may sit at the same indent as its key (`containers:\n- name: x`).
         if (indent < childIndent) break;
-        if (indent === childIndent && !this.isDash(j)) break;
-        if (indent === childIndent && j > bodyStart && tab[bodyStart * STRIDE + INDENT]! > childIndent) break;
+        if (!this.isDash(j)) break;
+        if (j > bodyStart && tab[bodyStart * STRIDE + INDENT]! > childIndent) break;
+        j++;
       }
       virt = -1;
       rStart = bodyStart;
@@ -423,6 +452,11 @@ export class DocumentLocator {
     return { line: lp.line, column: lp.col, depth };
   }
 }
+
+const EMPTY = new Int32Array(0);
+
+/** Scratch stack of scanLines, shared like the line table. */
+let stack = new Int32Array(1024);
 
 /** Scratch line table shared by all locators (documents are scanned one at a time), grown as needed. */
 let scratch = new Int32Array(1024 * STRIDE);

@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseManifestRaw, parseManifestText, splitDocuments } from './parse.js';
 
 const deployment = `# leading comment
@@ -99,6 +101,57 @@ describe('parseManifestText', () => {
     }
     expect(r.source.locate(['spec', 'template', 'spec', 'containers', 0, 'ports', 1, 'containerPort']).line).toBe(15);
     expect(r.source.locate(['spec', 'template', 'spec', 'containers', 0, 'resources', 'limits', 'cpu']).line).toBe(21);
+  });
+
+  it('finds the same line as the yaml library\'s syntax tree for every field of every check fixture and example', () => {
+    const roots = [join(import.meta.dirname, '../../misconfig/checks/__fixtures__'), join(import.meta.dirname, '../../../examples/shop')];
+    const files = roots.flatMap((root) => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(root, f)));
+    expect(files.length).toBeGreaterThan(100);
+    let compared = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const counter = new LineCounter();
+      const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
+      if (!Array.isArray(docs)) continue;
+      for (const r of parseManifestText(file, text).resources) {
+        const doc = docs.find((d) => d.contents?.range && counter.linePos(d.range[0]).line <= r.source.line && r.source.line <= counter.linePos(d.range[2]).line);
+        if (!doc?.contents) continue;
+        const expected = (p: ReadonlyArray<string | number>) => {
+          let node: unknown = doc.contents;
+          let offset = (doc.contents as YamlNode).range![0];
+          for (const seg of [...r.source.pathPrefix, ...p]) {
+            if (isMap(node)) {
+              const pair = node.items.find((x) => String((x.key as { value: unknown }).value) === String(seg));
+              if (!pair) break;
+              offset = (pair.key as YamlNode).range![0];
+              node = pair.value;
+            } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+              node = node.items[seg];
+              offset = (node as YamlNode).range![0];
+            } else break;
+          }
+          return counter.linePos(offset).line;
+        };
+        const paths: Array<Array<string | number>> = [];
+        const walk = (v: unknown, p: Array<string | number>) => {
+          paths.push(p);
+          if (Array.isArray(v)) {
+            v.forEach((x, i) => walk(x, [...p, i]));
+            paths.push([...p, v.length]);
+          } else if (v !== null && typeof v === 'object') {
+            for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+            paths.push([...p, 'missing']);
+          }
+        };
+        walk(r.object, []);
+        // Forward, then backward: the second pass resumes from unrelated earlier queries.
+        for (const p of [...paths, ...paths.reverse()]) {
+          expect([file, p, r.source.locate(p).line]).toEqual([file, p, expected(p)]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(10_000);
   });
 
   it('agrees with the full YAML parser on flow-style and quoted documents', () => {
