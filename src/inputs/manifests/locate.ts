@@ -175,11 +175,14 @@ export class DocumentLocator {
 
   /** Offset just after `key:` at the start of line k (plain, double- or single-quoted key), or -1. */
   private keyEnd(k: number, key: string): number {
-    for (const q of QUOTES) {
-      const r = this.keyEndQuoted(k, key, q);
-      if (r !== -1) return r;
+    // The first character tells the form: a quote starts a quoted key, anything else a plain one.
+    const c = this.text.charCodeAt(this.table![k * STRIDE + START]!);
+    if (c === 34 || c === 39) {
+      const r = this.keyEndQuoted(k, key, c);
+      // A plain key may itself start with a quote character only if the quoted reading fails.
+      return r !== -1 ? r : this.keyEndQuoted(k, key, 0);
     }
-    return -1;
+    return this.keyEndQuoted(k, key, 0);
   }
 
   private keyEndQuoted(k: number, key: string, q: number): number {
@@ -460,6 +463,3 @@ let stack = new Int32Array(1024);
 
 /** Scratch line table shared by all locators (documents are scanned one at a time), grown as needed. */
 let scratch = new Int32Array(1024 * STRIDE);
-
-/** Key forms tried in order: plain, double-quoted, single-quoted. */
-const QUOTES = [0, 34, 39] as const;

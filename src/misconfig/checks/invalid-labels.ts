@@ -22,6 +22,24 @@ function remembered(cache: Map<string, string | undefined>, s: string, judge: (s
   return v;
 }
 
+/**
+ * A name made only of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at
+ * most 63 characters: a valid label value, and a valid key without prefix. Read character by character,
+ * it answers most labels without a regular expression or a cache lookup.
+ */
+function isPlainName(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 63) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const alnum = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+    if (alnum) continue;
+    if ((c === 45 || c === 95 || c === 46) && i > 0 && i < n - 1) continue;
+    return false;
+  }
+  return true;
+}
+
 /** Why a label key is invalid, or undefined. */
 function keyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
@@ -79,9 +97,9 @@ export const invalidLabels = {
       for (const key in map) {
         if (!Object.hasOwn(map, key)) continue;
         const value = map[key];
-        const kp = remembered(keyVerdicts, key, keyProblem);
+        const kp = isPlainName(key) ? undefined : remembered(keyVerdicts, key, keyProblem);
         if (kp) out.push({ path: [...p, key], message: `label key ${show(key)} is invalid: ${kp}` });
-        const vp = typeof value === 'string' ? remembered(valueVerdicts, value, valueProblem) : valueProblem(value);
+        const vp = typeof value === 'string' ? (value === '' || isPlainName(value) ? undefined : remembered(valueVerdicts, value, valueProblem)) : valueProblem(value);
         if (vp) out.push({ path: [...p, key], message: `label ${show(key)} value ${show(value)} ${vp}` });
       }
     }
