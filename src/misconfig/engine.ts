@@ -75,6 +75,9 @@ const DEFERRED = 1;
 /** Applied and passed (shared: most slots are this one). */
 const PASSED: Slot = { findings: [], exempted: [] };
 
+/** The exempted findings of a slot that has none (most): shared, never written to. */
+const NO_EXEMPTED: ExemptedFinding[] = [];
+
 /** Slots that carry no data, stored as one byte each (see ResourceRecord). */
 const SLOT_CODE = { NOT_APPLIED: 0, DEFERRED: 1, PASSED: 2, DATA: 3 } as const;
 
@@ -343,9 +346,11 @@ export class Evaluation {
       location,
       remediation: check.remediation,
       frameworks: p.frameworks,
+      // Always present (undefined when not relevant, which every output omits): one object shape for
+      // every finding, with no property store grown after the fact.
+      container,
+      fix,
     };
-    if (container !== undefined) finding.container = container;
-    if (fix) finding.fix = fix;
     return finding;
   }
 
@@ -511,13 +516,14 @@ export class Evaluation {
       return { crash: { code: 'E_CHECK_CRASH', file: resource.source.file, line: resource.source.line, message: `check ${check.id} (${check.slug}) failed on ${resource.id}: ${(e as Error).message}` } };
     }
     if (results.length === 0) return PASSED;
-    const slot = { findings: [] as Finding[], exempted: [] as ExemptedFinding[] };
+    const slot = { findings: [] as Finding[], exempted: NO_EXEMPTED };
     const ref = (rec.ref ??= toRef(resource));
     for (const res of results) {
       const finding = this.makeFinding(p, resource, ref, flat(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix));
       const ex = findExemption(rec.local, this.cfg.exemptions, check.id, resource, res.container);
       if (ex) {
         ex.used = true;
+        if (slot.exempted === NO_EXEMPTED) slot.exempted = [];
         slot.exempted.push(exemptedFinding(finding, ex));
       } else {
         slot.findings.push(finding);
