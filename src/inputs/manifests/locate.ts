@@ -42,8 +42,10 @@ const STRIDE = 4;
 export class DocumentLocator {
   /** Kept lines (blank and comment lines dropped), then virtual lines; undefined until first needed. */
   private table: Int32Array | undefined;
-  /** For each real line, the index of the next line that is not deeper (see scanLines). */
-  private skip: Int32Array = EMPTY;
+  /** Tells this locator's regions apart in the shared region stack. */
+  private readonly id = ++locatorIds;
+  /** Where the skip entries start in the table: skip[k] is `table[skipBase + k]` (see scanLines). */
+  private skipBase = 0;
   /** Number of real lines in the table. */
   private lineCount = 0;
   /** Entries of the table in use (real and virtual lines). */
@@ -54,14 +56,6 @@ export class DocumentLocator {
   private virtuals: Map<number, number> | undefined;
   private unsupported = false;
   private tree: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
-  /**
-   * Regions of the last query's path prefixes (stride R_STRIDE): region d is where segment d is looked
-   * up. Valid up to `lastLength`, the number of leading segments of `last` whose regions are known;
-   * -1 before the first query.
-   */
-  private regions: Int32Array = new Int32Array(16 * R_STRIDE);
-  private readonly last: Segment[] = [];
-  private lastLength = -1;
   private useTree = false;
 
   constructor(private readonly text: string) {}
@@ -136,21 +130,22 @@ export class DocumentLocator {
     if (this.unsupported) return false;
     const count = this.scan();
     if (count === -1) return false;
-    const tab = new Int32Array((count + this.dashes) * STRIDE);
+    // Lines, room for the virtual lines, then skip[k]: the next line no deeper than line k, so that a walk
+    // steps over whole subtrees at once (a lookup then costs the siblings on its way, not every line above
+    // the field). One array per document: typed arrays are costly to create by the ten thousand.
+    const skipBase = (count + this.dashes) * STRIDE;
+    const tab = new Int32Array(skipBase + count);
     tab.set(scratch.subarray(0, count * STRIDE));
     this.table = tab;
-    // skip[k]: the next line no deeper than line k, so that a walk steps over whole subtrees at once
-    // (a lookup then costs the siblings on its way, not every line above the field).
-    const skip = new Int32Array(count);
+    this.skipBase = skipBase;
     if (stack.length < count) stack = new Int32Array(Math.max(count, stack.length * 2));
     let top = 0;
     for (let k = count - 1; k >= 0; k--) {
       const indent = tab[k * STRIDE + INDENT]!;
       while (top > 0 && tab[stack[top - 1]! * STRIDE + INDENT]! > indent) top--;
-      skip[k] = top > 0 ? stack[top - 1]! : count;
+      tab[skipBase + k] = top > 0 ? stack[top - 1]! : count;
       stack[top++] = k;
     }
-    this.skip = skip;
     this.lineCount = count;
     this.used = count * STRIDE;
     return true;
@@ -271,13 +266,17 @@ export class DocumentLocator {
     if (total === 0) return this.firstLine();
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     const tab = this.table!;
-    const skip = this.skip;
+    const sb = this.skipBase;
     const t = this.text;
-    const st = this.regions;
-    const last = this.last;
+    if (regionOwner !== this.id) {
+      regionOwner = this.id;
+      lastLength = -1;
+    }
+    const st = regions;
+    const last = lastPath;
     let d = 0;
-    if (this.lastLength >= 0) {
-      const max = Math.min(total, this.lastLength);
+    if (lastLength >= 0) {
+      const max = Math.min(total, lastLength);
       while (d < max && (d < pl ? prefix[d] : path[d - pl]) === last[d]) d++;
     } else {
       st[0 + R_VIRT] = -1;
@@ -289,7 +288,7 @@ export class DocumentLocator {
     // Remember this path (regions are pushed below as its segments are found).
     for (let i = 0; i < total; i++) last[i] = i < pl ? prefix[i]! : path[i - pl]!;
     last.length = total;
-    this.lastLength = d;
+    lastLength = d;
     let virt = st[d * R_STRIDE + R_VIRT]!;
     let rStart = st[d * R_STRIDE + R_START]!;
     let rEnd = st[d * R_STRIDE + R_END]!;
@@ -311,7 +310,7 @@ export class DocumentLocator {
           if (indent < childIndent) break;
           // Deeper lines (only real lines are: the virtual line sets the child indent) are stepped over.
           if (indent !== childIndent) {
-            i = skip[i]!;
+            i = tab[sb + i]!;
             continue;
           }
           if (!this.isDash(k)) return count === -1 ? undefined : { line, column, depth: d };
@@ -320,7 +319,7 @@ export class DocumentLocator {
             found = i;
             break;
           }
-          i = k === virt ? rStart : skip[k]!;
+          i = k === virt ? rStart : tab[sb + k]!;
         }
         if (found === -2) return { line, column, depth: d };
         // A virtual line never starts with `-`, so the item is a real line.
@@ -342,11 +341,11 @@ export class DocumentLocator {
           }
           nextVirt = this.virtualLine(found, j);
         }
-        const m = Math.min(skip[found]!, rEnd);
+        const m = Math.min(tab[sb + found]!, rEnd);
         virt = nextVirt;
         rStart = found + 1;
         rEnd = m;
-        this.pushRegion(d + 1, virt, rStart, rEnd, line, column);
+        pushRegion(d + 1, virt, rStart, rEnd, line, column);
         continue;
       }
       // A mapping key at the child indent.
@@ -360,11 +359,11 @@ export class DocumentLocator {
         const indent = tab[k * STRIDE + INDENT]!;
         if (indent < childIndent) break;
         if (indent !== childIndent) {
-          i = skip[i]!;
+          i = tab[sb + i]!;
           continue;
         }
         // The next line at (or above) the child indent.
-        i = k === virt ? rStart : skip[k]!;
+        i = k === virt ? rStart : tab[sb + k]!;
         if (this.isDash(k)) {
           if (lastKey !== -2 && this.endsWithColon(lastKey)) continue;
           return undefined; // a sequence where a mapping was expected
@@ -394,7 +393,7 @@ export class DocumentLocator {
       while (j < rEnd) {
         const indent = tab[j * STRIDE + INDENT]!;
         if (indent > childIndent) {
-          j = skip[j]!;
+          j = tab[sb + j]!;
           continue;
         }
         // A sequence may sit at the same indent as its key (`containers:\n- name: x`).
@@ -406,26 +405,9 @@ export class DocumentLocator {
       virt = -1;
       rStart = bodyStart;
       rEnd = j;
-      this.pushRegion(d + 1, virt, rStart, rEnd, line, column);
+      pushRegion(d + 1, virt, rStart, rEnd, line, column);
     }
     return { line, column, depth: total };
-  }
-
-  /** Records the region where segment `depth` is looked up, which the next query may resume from. */
-  private pushRegion(depth: number, virt: number, start: number, end: number, line: number, column: number): void {
-    const o = depth * R_STRIDE;
-    if (o + R_STRIDE > this.regions.length) {
-      const bigger = new Int32Array(this.regions.length * 2);
-      bigger.set(this.regions);
-      this.regions = bigger;
-    }
-    const st = this.regions;
-    st[o + R_VIRT] = virt;
-    st[o + R_START] = start;
-    st[o + R_END] = end;
-    st[o + R_LINE] = line;
-    st[o + R_COLUMN] = column;
-    this.lastLength = depth;
   }
 
   private locateByTree(path: FieldPath): DocPosition {
@@ -456,7 +438,34 @@ export class DocumentLocator {
   }
 }
 
-const EMPTY = new Int32Array(0);
+/**
+ * Regions of the last query's path prefixes (stride R_STRIDE), for the locator that made it: region d is
+ * where segment d is looked up. Valid up to `lastLength`, the number of leading segments of `lastPath`
+ * whose regions are known. One stack for all locators (the findings of a resource are located one after
+ * the other): kept per document, it was an allocation for each of tens of thousands.
+ */
+let regions = new Int32Array(16 * R_STRIDE);
+const lastPath: Segment[] = [];
+let lastLength = -1;
+/** The id of the locator the regions belong to. */
+let regionOwner = 0;
+let locatorIds = 0;
+
+/** Records the region where segment `depth` is looked up, which the next query may resume from. */
+function pushRegion(depth: number, virt: number, start: number, end: number, line: number, column: number): void {
+  const o = depth * R_STRIDE;
+  if (o + R_STRIDE > regions.length) {
+    const bigger = new Int32Array(regions.length * 2);
+    bigger.set(regions);
+    regions = bigger;
+  }
+  regions[o + R_VIRT] = virt;
+  regions[o + R_START] = start;
+  regions[o + R_END] = end;
+  regions[o + R_LINE] = line;
+  regions[o + R_COLUMN] = column;
+  lastLength = depth;
+}
 
 /** Scratch stack of scanLines, shared like the line table. */
 let stack = new Int32Array(1024);
