@@ -93,7 +93,7 @@ export class DocumentLocator {
         const c = t.charCodeAt(i);
         if (c !== 35 /* # */) {
           // Tab, flow style, complex keys, anchors, tags, directives: let the real parser handle this document.
-          if (c === 9 || c === 123 || c === 91 || c === 63 || c === 38 || c === 33 || c === 37) {
+          if (unmodelledStart(c)) {
             if (used === 0 || c !== 9) {
               this.unsupported = true;
               return -1;
@@ -152,10 +152,34 @@ export class DocumentLocator {
   }
 
   /**
-   * The document's first line (what the empty path locates). The table is kept: nearly every document
-   * then has findings, whose lookups would otherwise scan its lines a second time.
+   * The document's first line (what the empty path locates: every resource's own line, asked while
+   * parsing). Found without building the line table, which waits for a finding to need it: in a large
+   * scan most resources have none.
    */
   private firstLine(): DocPosition | undefined {
+    if (!this.table && !this.unsupported) {
+      const t = this.text;
+      const len = t.length;
+      let pos = 0;
+      for (let n = 0; ; n++) {
+        let nl = t.indexOf('\n', pos);
+        if (nl === -1) nl = len;
+        let end = nl;
+        if (end > pos && t.charCodeAt(end - 1) === 13 /* \r */) end--;
+        let i = pos;
+        while (i < end && t.charCodeAt(i) === 32) i++;
+        if (i < end) {
+          const c = t.charCodeAt(i);
+          if (c !== 35 /* # */) {
+            // What scan() would refuse on a first line: let it decide (and the tree answer).
+            if (unmodelledStart(c)) break;
+            return { line: n + 1, column: i - pos + 1, depth: 0 };
+          }
+        }
+        if (nl === len) break;
+        pos = nl + 1;
+      }
+    }
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     return { line: this.table![NUM]! + 1, column: this.table![INDENT]! + 1, depth: 0 };
   }
@@ -465,6 +489,14 @@ function pushRegion(depth: number, virt: number, start: number, end: number, lin
   regions[o + R_LINE] = line;
   regions[o + R_COLUMN] = column;
   lastLength = depth;
+}
+
+/**
+ * First characters of a line the indentation walk does not model: tab, flow collections, complex keys,
+ * anchors, tags, directives (a tab is allowed past the first line, as indentation of nothing).
+ */
+function unmodelledStart(c: number): boolean {
+  return c === 9 || c === 123 || c === 91 || c === 63 || c === 38 || c === 33 || c === 37;
 }
 
 /** Scratch stack of scanLines, shared like the line table. */
