@@ -1,9 +1,15 @@
 import { describeContainer, inContainer, show, type Check, type CheckResult } from '../check.js';
 import { POD_KINDS } from '../pod-view.js';
-import { arr, labelsOf } from './lib/cross-resource.js';
+import { arr, isRecord } from './lib/cross-resource.js';
 import { imageOf, parseImageRef } from './lib/images.js';
 
 const LABEL_KEYS = ['app', 'k8s-app', 'app.kubernetes.io/name'];
+
+/** The label that names the dashboard (`app=kubernetes-dashboard`...), if any. */
+function dashboardLabel(labels: unknown): string | undefined {
+  if (!isRecord(labels)) return undefined;
+  return LABEL_KEYS.find((k) => Object.hasOwn(labels, k) && labels[k] === 'kubernetes-dashboard');
+}
 
 /** The upstream images (`kubernetesui/dashboard`, `kubernetesui/metrics-scraper`) and the older `kubernetes-dashboard-amd64`. */
 function isDashboardImage(image: string): boolean {
@@ -41,10 +47,11 @@ export const kubernetesDashboardDeployed = {
       out.push(inContainer(c, ['image'], `${describeContainer(c)} runs Kubernetes Dashboard image ${show(image)}${extra}`));
     }
     if (out.length > 0) return out;
-    for (const [labels, path] of [[labelsOf(object.metadata.labels), ['metadata', 'labels']], [labelsOf(pod!.metadata.labels), [...pod!.metadataPath, 'labels']]] as const) {
-      const key = LABEL_KEYS.find((k) => labels[k] === 'kubernetes-dashboard');
-      if (key) return [{ path: [...path, key], message: `workload is labelled ${key}=kubernetes-dashboard` }];
-    }
+    // Read from the raw maps (the value looked for is a word, so no scalar needs its string form): this runs on every workload.
+    let key = dashboardLabel(object.metadata.labels);
+    if (key) return [{ path: ['metadata', 'labels', key], message: `workload is labelled ${key}=kubernetes-dashboard` }];
+    key = dashboardLabel(pod!.metadata.labels);
+    if (key) return [{ path: [...pod!.metadataPath, 'labels', key], message: `workload is labelled ${key}=kubernetes-dashboard` }];
     return out;
   },
 } satisfies Check;

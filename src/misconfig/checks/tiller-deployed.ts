@@ -1,18 +1,21 @@
 import { describeContainer, inContainer, show, type Check, type CheckResult } from '../check.js';
 import type { K8sObject } from '../../model/resource.js';
 import { POD_KINDS } from '../pod-view.js';
-import { arr, labelsOf, rec } from './lib/cross-resource.js';
+import { arr, isRecord, rec } from './lib/cross-resource.js';
 import { imageOf, parseImageRef } from './lib/images.js';
 
-/** `helm init` labels Tiller's Deployment, pods and Service with app=helm, name=tiller. */
-function hasTillerLabels(labels: Record<string, string>): boolean {
-  return labels.app === 'helm' && labels.name === 'tiller';
+/**
+ * `helm init` labels Tiller's Deployment, pods and Service with app=helm, name=tiller. Read from the raw
+ * map (both values are words, so no scalar needs its string form): this runs on every workload.
+ */
+function hasTillerLabels(labels: unknown): boolean {
+  return isRecord(labels) && Object.hasOwn(labels, 'app') && labels.app === 'helm' && Object.hasOwn(labels, 'name') && labels.name === 'tiller';
 }
 
 /** A Service named like Tiller's (`tiller-deploy`) or carrying or selecting the Tiller labels. */
 function isTillerService(object: K8sObject): boolean {
   const name = typeof object.metadata.name === 'string' ? object.metadata.name : '';
-  return name.toLowerCase().startsWith('tiller') || hasTillerLabels(labelsOf(object.metadata.labels)) || hasTillerLabels(labelsOf(rec(object.spec).selector));
+  return name.toLowerCase().startsWith('tiller') || hasTillerLabels(object.metadata.labels) || hasTillerLabels(rec(object.spec).selector);
 }
 
 /** Tiller's gRPC port. */
@@ -55,7 +58,7 @@ export const tillerDeployed = {
         out.push(inContainer(c, ['image'], `${describeContainer(c)} runs Tiller image ${show(image)}`));
       }
     }
-    if (out.length === 0 && (hasTillerLabels(labelsOf(object.metadata.labels)) || hasTillerLabels(labelsOf(pod!.metadata.labels)))) {
+    if (out.length === 0 && (hasTillerLabels(object.metadata.labels) || hasTillerLabels(pod!.metadata.labels))) {
       out.push({ path: ['metadata', 'labels'], message: 'workload carries the Tiller labels app=helm, name=tiller' });
     }
     return out;
