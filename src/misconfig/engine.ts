@@ -300,6 +300,8 @@ export class Evaluation {
         if (slot === NOT_APPLIED || slot === DEFERRED) continue;
         const outcome = run[i]!.outcome;
         outcome.applied.push(resource.id);
+        // Most applied slots passed: nothing more to read.
+        if (slot === PASSED) continue;
         if ('crash' in slot) {
           errors.push(slot.crash);
           continue;
