@@ -36,6 +36,8 @@ describe('scanManifests on worker threads', () => {
       // Several rounds: how files are shared between threads varies with timing, the report must not.
       for (let round = 0; round < 4; round++) {
         expect(renderJson(await scanManifests({ ...base, threads: { threads: 1, minFiles: 0 } }))).toBe(expected);
+        // A worker that only reads (the default on 2 cores): this thread parses and evaluates everything.
+        expect(renderJson(await scanManifests({ ...base, threads: { threads: 1, minFiles: 0, readOnly: true } }))).toBe(expected);
       }
     });
   }

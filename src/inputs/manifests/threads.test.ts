@@ -46,14 +46,17 @@ afterAll(() => closeParseThreads());
 describe('parseFiles', () => {
   const files = [...manifestFiles(join(root, 'src', 'misconfig', 'checks', '__fixtures__')), ...manifestFiles(join(root, 'examples')), join(root, 'no', 'such', 'file.yaml')];
 
-  it('reads the same on worker threads as on the main thread, and hands every file over once', async () => {
+  it.each([
+    ['parse', false],
+    ['only read (the main thread parses)', true],
+  ])('reads the same on worker threads that %s as on the main thread, and hands every file over once', async (_what, readOnly) => {
     const single = (await parseFiles(files, DEFAULT_LIMITS, { threads: 0 }, () => undefined)).files.map(snapshot);
     // The worker starts while the main thread reads the first chunks, and is kept for later reads: the
     // first rounds may well be read by the main thread alone, later ones are shared.
     let byWorker = 0;
     for (let round = 0; round < 20 && byWorker === 0; round++) {
       const handed = new Array<number>(files.length).fill(0);
-      const threaded = await parseFiles(files, DEFAULT_LIMITS, { threads: 1, minFiles: 0 }, (first, chunk, _extra, worker) => {
+      const threaded = await parseFiles(files, DEFAULT_LIMITS, { threads: 1, minFiles: 0, readOnly }, (first, chunk, _extra, worker) => {
         chunk.forEach((_, k) => handed[first + k]!++);
         if (worker) byWorker += chunk.length;
       });
