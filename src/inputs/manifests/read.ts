@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import type { InputError } from '../../model/errors.js';
 import type { Resource } from '../../model/resource.js';
@@ -24,13 +24,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
+/**
+ * Lists the manifest files under a folder. Synchronous, as the reads are (see threads.ts): a thread-pool
+ * round trip per folder left the scan idle for longer than listing them takes.
+ */
+function walk(dir: string, out: string[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) await walk(p, out);
+      if (!SKIPPED_DIRS.has(e.name)) walk(p, out);
     } else if (e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
   }
 }
@@ -61,10 +65,10 @@ export async function readManifests(paths: readonly string[], limits: ParseLimit
       continue;
     }
     try {
-      const s = await stat(p);
+      const s = statSync(p);
       if (s.isDirectory()) {
         const found: string[] = [];
-        await walk(p, found);
+        walk(p, found);
         for (const f of found) targets.push({ file: f, walked: true });
       } else targets.push({ file: p, walked: false });
     } catch (e) {
