@@ -36,6 +36,16 @@ describe('splitDocuments', () => {
   it('ignores empty documents', () => {
     expect(splitDocuments('---\n---\n# only a comment\n---\n')).toHaveLength(1);
   });
+  it('splits only on markers that start a line and stand alone or before whitespace', () => {
+    const split = (text: string) => splitDocuments(text).map((d) => [d.text, d.startLine, d.start]);
+    // CRLF files; a `\r` alone does not end a line; `----` and `---a` are content; an indented or quoted `---` too.
+    expect(split('a: 1\r\n---\r\nb: 2\r\n')).toEqual([['a: 1\r\n', 1, 0], ['b: 2\r\n', 3, 11]]);
+    expect(split('a\r---\nb')).toEqual([['a\r---\nb', 1, 0]]);
+    expect(split('----\n---a\n  ---\nb: |\n  ---\n')).toHaveLength(1);
+    // Content after `--- ` stays in the next document, from the marker's own line; `...` ends one.
+    expect(split('x: 1\n--- a: 1\ny: 2\n...\nz: 3\n')).toEqual([['x: 1\n', 1, 0], [' a: 1\ny: 2\n', 2, 8], ['z: 3\n', 5, 23]]);
+    expect(split('--- # comment\n\n\nq: 1')).toEqual([['\n\nq: 1', 2, 14]]);
+  });
 });
 
 describe('parseManifestText', () => {

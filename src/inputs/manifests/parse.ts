@@ -148,21 +148,37 @@ interface RawDocument {
   start: number;
 }
 
-/** Splits a multi-document YAML stream on `---` / `...` lines without parsing it. */
+/** A `---` or `...` line start (whether it is at a line start by `\n`, and what follows, is checked apart). */
+const MARKER = /^(?:---|\.\.\.)/gm;
+
+/**
+ * Splits a multi-document YAML stream on `---` / `...` lines without parsing it. The markers are found
+ * by a regular expression and lines are counted only up to each of them: a loop over every line of a
+ * large input cost more than parsing some of its documents.
+ */
 export function splitDocuments(source: string): RawDocument[] {
   const docs: RawDocument[] = [];
   let start = 0;
   let startLine = 1;
+  // Lines counted so far: `line` is the 1-based line that starts at offset `lineAt`.
   let line = 1;
-  let pos = 0;
+  let lineAt = 0;
   const push = (end: number) => {
     const text = source.slice(start, end);
     docs.push({ text, startLine, index: docs.length, start });
   };
-  while (pos <= source.length) {
-    const nl = source.indexOf('\n', pos);
-    const end = nl === -1 ? source.length : nl;
-    if (source.charCodeAt(pos) === 45 /* - */ && source.startsWith('---', pos) && (end - pos === 3 || /[\s]/.test(source[pos + 3]!))) {
+  const re = new RegExp(MARKER);
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    const pos = m.index;
+    // `^` also matches after `\r` and the Unicode line separators; only `\n` ends a line here.
+    if (pos > 0 && source.charCodeAt(pos - 1) !== 10) continue;
+    let end = source.indexOf('\n', pos);
+    if (end === -1) end = source.length;
+    // The marker alone on its line, or followed by whitespace.
+    if (end - pos !== 3 && !/\s/.test(source[pos + 3]!)) continue;
+    for (let nl = source.indexOf('\n', lineAt); nl !== -1 && nl < pos; nl = source.indexOf('\n', nl + 1)) line++;
+    lineAt = pos;
+    if (source.charCodeAt(pos) === 45 /* - */) {
       if (pos > start || docs.length > 0) push(pos);
       // Content after `--- ` on the same line (rare) stays part of the next document.
       const rest = source.slice(pos + 3, end).trim();
@@ -173,14 +189,11 @@ export function splitDocuments(source: string): RawDocument[] {
         start = end + 1;
         startLine = line + 1;
       }
-    } else if (source.startsWith('...', pos) && (end - pos === 3 || /\s/.test(source[pos + 3]!))) {
+    } else {
       push(pos);
       start = end + 1;
       startLine = line + 1;
     }
-    if (nl === -1) break;
-    pos = nl + 1;
-    line++;
   }
   if (start < source.length) push(source.length);
   return docs.filter((d) => d.text.trim() !== '');
