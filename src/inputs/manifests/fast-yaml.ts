@@ -37,14 +37,20 @@ const SQUOTE = 39;
 /** Characters a plain key or value may not start with (YAML indicators); `-`, `?`, `:` are checked apart. */
 const BAD_PLAIN_START = new Set([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`'].map((c) => c.charCodeAt(0)));
 
+/** True when the text holds only printable ASCII and newlines (see {@link parseFastYaml}'s `plainAscii`). */
+export function isPlainAscii(text: string): boolean {
+  return !NOT_PLAIN_ASCII.test(text);
+}
+
 /**
  * Parses one YAML document (the text between `---` lines). Returns UNSUPPORTED when the document uses
  * anything beyond the subset described above.
  */
-export function parseFastYaml(text: string, plain: PlainScalar, maxDepth: number): unknown {
+export function parseFastYaml(text: string, plain: PlainScalar, maxDepth: number, plainAscii = false): unknown {
   if (text.length === 0) return UNSUPPORTED;
-  // Printable ASCII and newlines only (nearly every manifest) needs no closer look.
-  if (NOT_PLAIN_ASCII.test(text) && (text.includes('\t') || text.includes('\r') || NON_PRINTABLE.test(text))) return UNSUPPORTED;
+  // Printable ASCII and newlines only (nearly every manifest) needs no closer look; `plainAscii` says
+  // that the caller knows so already (the thread that read the file looked).
+  if (!plainAscii && NOT_PLAIN_ASCII.test(text) && (text.includes('\t') || text.includes('\r') || NON_PRINTABLE.test(text))) return UNSUPPORTED;
   try {
     return new Parser(text, plain, maxDepth).document();
   } catch (e) {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Node as YamlNode } from 'yaml';
-import { parseManifestRaw, parseManifestText, splitDocuments } from './parse.js';
+import { DEFAULT_LIMITS, parseManifestRaw, parseManifestText, prepareText, splitDocuments } from './parse.js';
 
 const deployment = `# leading comment
 apiVersion: apps/v1
@@ -45,6 +45,20 @@ describe('splitDocuments', () => {
     // Content after `--- ` stays in the next document, from the marker's own line; `...` ends one.
     expect(split('x: 1\n--- a: 1\ny: 2\n...\nz: 3\n')).toEqual([['x: 1\n', 1, 0], [' a: 1\ny: 2\n', 2, 8], ['z: 3\n', 5, 23]]);
     expect(split('--- # comment\n\n\nq: 1')).toEqual([['\n\nq: 1', 2, 14]]);
+  });
+});
+
+describe('prepareText', () => {
+  it('lets another thread split the documents and look at the characters, with the same result', () => {
+    const root = join(import.meta.dirname, '../../misconfig/checks/__fixtures__');
+    const texts = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => readFileSync(join(root, f), 'utf8'));
+    texts.push('a: 1\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: x}\n', 'kind: Pod\tx\n', 'kind: Pod\napiVersion: v1\nmetadata:\n  name: "caf\u00e9"\n', '{"kind": "Pod"}');
+    const strip = (raw: ReturnType<typeof parseManifestRaw>) => ({ ...raw, docs: raw.docs.map((d) => [d.text, d.startLine, d.start]) });
+    for (const text of texts) {
+      const prepared = prepareText(text);
+      expect(prepared.plainAscii).toBe(!/[^\x20-\x7E\n]/.test(text));
+      expect(strip(parseManifestRaw('f.yaml', text, DEFAULT_LIMITS, prepared))).toEqual(strip(parseManifestRaw('f.yaml', text, DEFAULT_LIMITS)));
+    }
   });
 });
 

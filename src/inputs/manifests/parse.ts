@@ -2,7 +2,7 @@ import jsYaml from 'js-yaml';
 import type { InputError } from '../../model/errors.js';
 import type { FieldPath } from '../../model/path.js';
 import { resourceId, type K8sObject, type Location, type Resource } from '../../model/resource.js';
-import { parseFastYaml, UNSUPPORTED } from './fast-yaml.js';
+import { isPlainAscii, parseFastYaml, UNSUPPORTED } from './fast-yaml.js';
 import { DocumentLocator } from './locate.js';
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -288,12 +288,55 @@ export function materializeParsedFile(raw: RawParsedFile): ParsedFile {
   return { file, resources, errors: raw.errors, nonObjects: raw.nonObjects };
 }
 
-/** {@link parseManifestText} without the locators: plain data that can cross a thread boundary. */
-export function parseManifestRaw(file: string, source: string, limits: ParseLimits = DEFAULT_LIMITS): RawParsedFile {
-  const out: RawParsedFile = { file, docs: [], resources: [], errors: [], nonObjects: 0 };
+/**
+ * What can be learnt of a file's text without parsing it, on the thread that read it, so that the thread
+ * that parses it has less to do: whether it is plain ASCII, and where its YAML documents are (offset,
+ * length, first line and index of each, as {@link splitDocuments} finds them; absent for JSON).
+ */
+export interface PreparedText {
+  plainAscii: boolean;
+  docs?: Int32Array;
+}
+
+/** Whether the text is parsed as one JSON value rather than as YAML documents. */
+function isJsonText(source: string): boolean {
   const trimmed = source.trimStart();
-  const looksJson = file.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
-  if (looksJson && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
+  return trimmed.startsWith('{') || trimmed.startsWith('[');
+}
+
+/** See {@link PreparedText}. */
+export function prepareText(source: string): PreparedText {
+  const plainAscii = isPlainAscii(source);
+  if (isJsonText(source)) return { plainAscii };
+  const split = splitDocuments(source);
+  const docs = new Int32Array(split.length * 4);
+  split.forEach((d, i) => {
+    docs[i * 4] = d.start;
+    docs[i * 4 + 1] = d.text.length;
+    docs[i * 4 + 2] = d.startLine;
+    docs[i * 4 + 3] = d.index;
+  });
+  return { plainAscii, docs };
+}
+
+/** The documents {@link prepareText} found, cut out of the text. */
+function preparedDocuments(source: string, spans: Int32Array): RawDocument[] {
+  const docs: RawDocument[] = [];
+  for (let i = 0; i < spans.length; i += 4) {
+    const start = spans[i]!;
+    docs.push({ text: source.slice(start, start + spans[i + 1]!), startLine: spans[i + 2]!, index: spans[i + 3]!, start });
+  }
+  return docs;
+}
+
+/**
+ * {@link parseManifestText} without the locators: plain data that can cross a thread boundary. `prepared`
+ * is what {@link prepareText} found in this very text, if it was called.
+ */
+export function parseManifestRaw(file: string, source: string, limits: ParseLimits = DEFAULT_LIMITS, prepared?: PreparedText): RawParsedFile {
+  const out: RawParsedFile = { file, docs: [], resources: [], errors: [], nonObjects: 0 };
+  if (isJsonText(source)) {
+    const trimmed = source.trimStart();
     const lead = source.length - trimmed.length;
     const startLine = lineOfOffset(source, lead);
     let value: unknown;
@@ -311,7 +354,8 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
     return out;
   }
   let exact = true;
-  for (const doc of splitDocuments(source)) {
+  const plainAscii = prepared?.plainAscii === true;
+  for (const doc of prepared?.docs ? preparedDocuments(source, prepared.docs) : splitDocuments(source)) {
     if (doc.text.length > limits.maxDocumentBytes) {
       out.errors.push({
         code: 'E_DOC_TOO_LARGE', file, line: doc.startLine,
@@ -321,7 +365,7 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
     }
     // Manifest-shaped YAML takes the fast path; anything else, and every error, goes through js-yaml.
     scalarsInexact = false;
-    let value: unknown = IMPLICIT && SCHEMA !== jsYaml.DEFAULT_SCHEMA ? parseFastYaml(doc.text, plainScalar, limits.maxDepth) : UNSUPPORTED;
+    let value: unknown = IMPLICIT && SCHEMA !== jsYaml.DEFAULT_SCHEMA ? parseFastYaml(doc.text, plainScalar, limits.maxDepth, plainAscii) : UNSUPPORTED;
     if (value === UNSUPPORTED || scalarsInexact) exact = false;
     try {
       if (value === UNSUPPORTED) value = jsYaml.load(doc.text, { filename: file, schema: SCHEMA, maxDepth: limits.maxDepth } as jsYaml.LoadOptions);

@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { InputError } from '../../model/errors.js';
-import { materializeParsedFile, parseManifestRaw, type ParsedFile, type ParseLimits, type RawDocumentText, type RawParsedFile, type RawResource } from './parse.js';
+import { materializeParsedFile, parseManifestRaw, prepareText, type ParsedFile, type ParseLimits, type PreparedText, type RawDocumentText, type RawParsedFile, type RawResource } from './parse.js';
 
 /**
  * What reading one file gave: its parsed content, or why it could not be read. Between threads, a file
@@ -35,7 +35,7 @@ import { materializeParsedFile, parseManifestRaw, type ParsedFile, type ParseLim
  */
 export type FileOutcome =
   | { ok: true; parsed: RawParsedFile; text?: string; resourcesJson?: string }
-  | { ok: true; text: string; parsed?: undefined; resourcesJson?: undefined }
+  | { ok: true; text: string; parsed?: undefined; resourcesJson?: undefined; prepared?: PreparedText }
   | { ok: false; error: InputError };
 
 /** Reads one file (any thread): its text, or the error. */
@@ -57,10 +57,13 @@ export function readAndParse(file: string, limits: ParseLimits, keepText = false
   return keepText ? { ok: true, parsed, text } : { ok: true, parsed };
 }
 
-/** Reads one file without parsing it (a reading worker: the main thread parses). */
+/**
+ * Reads one file without parsing it (a reading worker: the main thread parses), with what can be learnt
+ * of its text without parsing (see {@link prepareText}).
+ */
 function readOnly(file: string): FileOutcome {
   const text = readText(file);
-  return typeof text === 'string' ? { ok: true, text } : { ok: false, error: text };
+  return typeof text === 'string' ? { ok: true, text, prepared: prepareText(text) } : { ok: false, error: text };
 }
 
 /** Slots of the shared control array. */
@@ -266,7 +269,7 @@ export async function parseFiles(files: readonly string[], limits: ParseLimits, 
   const deliver = (first: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean): void => {
     const parsed = outcomes.map((o, k) => {
       if (!o.ok) return o.error;
-      if (!o.parsed) return materializeParsedFile(parseManifestRaw(files[first + k]!, o.text, limits));
+      if (!o.parsed) return materializeParsedFile(parseManifestRaw(files[first + k]!, o.text, limits, o.prepared));
       if (o.resourcesJson !== undefined) {
         o.parsed.resources = JSON.parse(o.resourcesJson) as RawResource[];
         for (const d of o.parsed.docs as Array<RawDocumentText & { end: number }>) d.text = o.text!.slice(d.start, d.end);
