@@ -1,4 +1,4 @@
-import type { FieldPath } from '../model/path.js';
+import type { FieldPath, Segment } from '../model/path.js';
 import type { K8sObject, ObjectMeta } from '../model/resource.js';
 
 /** Where the pod spec sits in each pod-bearing kind. */
@@ -134,15 +134,20 @@ export function podViewOf(obj: K8sObject): PodView | undefined {
   const metadata = (meta !== null && typeof meta === 'object' ? meta : {}) as ObjectMeta;
   const allContainers: ContainerView[] = [];
   const containers: ContainerView[] = [];
-  for (const [type, field] of SLOTS) {
+  const specPath = where.spec;
+  for (let s = 0; s < SLOTS.length; s++) {
+    const [type, field] = SLOTS[s]!;
     const list = (spec as PodSpec)[field];
     if (!Array.isArray(list)) continue;
-    list.forEach((c, i) => {
-      if (c === null || typeof c !== 'object') return;
-      const view: ContainerView = { name: typeof c.name === 'string' ? c.name : `#${i}`, type, container: c, path: [...where.spec, field, i] };
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as Container | null;
+      if (c === null || typeof c !== 'object') continue;
+      const path: Segment[] = specPath.slice();
+      path.push(field, i);
+      const view: ContainerView = { name: typeof c.name === 'string' ? c.name : `#${i}`, type, container: c, path };
       allContainers.push(view);
       if (type === 'container') containers.push(view);
-    });
+    }
   }
   return { spec: spec as PodSpec, specPath: where.spec, metadata, metadataPath: where.meta, allContainers, containers };
 }
