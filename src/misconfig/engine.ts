@@ -135,9 +135,24 @@ class PathTexts {
     return (node.segments ??= Object.freeze(path.slice()));
   }
 
+  /**
+   * The nodes of the last path looked up (`trail[i]` is the node of its first i segments): the findings
+   * of one resource, looked up one after the other, mostly share a long prefix (the container's path),
+   * which is then compared segment by segment instead of looked up again.
+   */
+  private readonly trail: PathNode[] = [this.root];
+  private readonly trailPath: Segment[] = [];
+
   private node(path: FieldPath): PathNode {
-    let node = this.root;
-    for (let i = 0; i < path.length; i++) {
+    const trail = this.trail;
+    const last = this.trailPath;
+    let i = 0;
+    const max = Math.min(path.length, last.length);
+    while (i < max && path[i] === last[i]) i++;
+    let node = trail[i]!;
+    trail.length = i + 1;
+    last.length = i;
+    for (; i < path.length; i++) {
       const seg = path[i]!;
       let next = node.children?.get(seg);
       if (next === undefined) {
@@ -145,6 +160,8 @@ class PathTexts {
         (node.children ??= new Map()).set(seg, next);
       }
       node = next;
+      trail.push(node);
+      last.push(seg);
     }
     return node;
   }
