@@ -39,18 +39,6 @@ const STRIDE = 4;
  *
  * Lines are kept as offsets into the document text (no string per line), in one typed array.
  */
-/**
- * A document's line table built ahead (on the thread that read the file, see {@link DocumentLocator.lineTable}):
- * `count` real lines and `dashes` dash lines from `offset` in `data` (shared by the documents of a file), or
- * `count` -1 when the document uses syntax the indentation walk does not model.
- */
-export interface PreparedLines {
-  data: Int32Array;
-  offset: number;
-  count: number;
-  dashes: number;
-}
-
 export class DocumentLocator {
   /** Kept lines (blank and comment lines dropped), then virtual lines; undefined until first needed. */
   private table: Int32Array | undefined;
@@ -70,20 +58,7 @@ export class DocumentLocator {
   private tree: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
   private useTree = false;
 
-  constructor(
-    private readonly text: string,
-    private readonly prepared?: PreparedLines,
-  ) {}
-
-  /**
-   * The line table of a document (see scanLines), for another thread to hand to the locator of the same
-   * text: `undefined` when the document uses syntax the indentation walk does not model.
-   */
-  static lineTable(text: string): { table: Int32Array; count: number; dashes: number } | undefined {
-    const locator = new DocumentLocator(text);
-    if (!locator.scanLines()) return undefined;
-    return { table: locator.table!, count: locator.lineCount, dashes: locator.dashes };
-  }
+  constructor(private readonly text: string) {}
 
   /** Where `path` is, or `prefix` followed by `path` when a prefix is given. */
   locate(path: FieldPath, prefix: FieldPath = NO_PREFIX): DocPosition {
@@ -153,20 +128,6 @@ export class DocumentLocator {
   private scanLines(): boolean {
     if (this.table) return true;
     if (this.unsupported) return false;
-    const p = this.prepared;
-    if (p) {
-      if (p.count === -1) {
-        this.unsupported = true;
-        return false;
-      }
-      const skipBase = (p.count + p.dashes) * STRIDE;
-      this.table = new Int32Array(p.data.buffer, p.data.byteOffset + p.offset * 4, skipBase + p.count);
-      this.skipBase = skipBase;
-      this.lineCount = p.count;
-      this.dashes = p.dashes;
-      this.used = p.count * STRIDE;
-      return true;
-    }
     const count = this.scan();
     if (count === -1) return false;
     // Lines, room for the virtual lines, then skip[k]: the next line no deeper than line k, so that a walk

@@ -3,7 +3,7 @@ import type { InputError } from '../../model/errors.js';
 import type { FieldPath } from '../../model/path.js';
 import { resourceId, type K8sObject, type Location, type Resource } from '../../model/resource.js';
 import { isPlainAscii, parseFastYaml, UNSUPPORTED } from './fast-yaml.js';
-import { DocumentLocator, type PreparedLines } from './locate.js';
+import { DocumentLocator } from './locate.js';
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
@@ -146,8 +146,6 @@ interface RawDocument {
   index: number;
   /** Offset of `text` in the file's text. */
   start: number;
-  /** Its line table, when another thread built it (see {@link prepareText}). */
-  lines?: PreparedLines;
 }
 
 /** A `---` or `...` line start (whether it is at a line start by `\n`, and what follows, is checked apart). */
@@ -292,19 +290,13 @@ export function materializeParsedFile(raw: RawParsedFile): ParsedFile {
 
 /**
  * What can be learnt of a file's text without parsing it, on the thread that read it, so that the thread
- * that parses it has less to do: whether it is plain ASCII, where its YAML documents are (offset, length,
- * first line, index, then where the document's line table starts in `lines`, its real lines or -1 when
- * the indentation walk cannot read it, and its dash lines: {@link DOC_FIELDS} numbers each, as
- * {@link splitDocuments} and {@link DocumentLocator.lineTable} find them; absent for JSON), and the line
- * tables of the documents, one after the other.
+ * that parses it has less to do: whether it is plain ASCII, and where its YAML documents are (offset,
+ * length, first line and index of each, as {@link splitDocuments} finds them; absent for JSON).
  */
 export interface PreparedText {
   plainAscii: boolean;
   docs?: Int32Array;
-  lines?: Int32Array;
 }
-
-const DOC_FIELDS = 7;
 
 /** Whether the text is parsed as one JSON value rather than as YAML documents. */
 function isJsonText(source: string): boolean {
@@ -317,36 +309,22 @@ export function prepareText(source: string): PreparedText {
   const plainAscii = isPlainAscii(source);
   if (isJsonText(source)) return { plainAscii };
   const split = splitDocuments(source);
-  const docs = new Int32Array(split.length * DOC_FIELDS);
-  const tables = split.map((d) => DocumentLocator.lineTable(d.text));
-  const lines = new Int32Array(tables.reduce((n, t) => n + (t?.table.length ?? 0), 0));
-  let at = 0;
+  const docs = new Int32Array(split.length * 4);
   split.forEach((d, i) => {
-    const o = i * DOC_FIELDS;
-    const t = tables[i];
-    docs[o] = d.start;
-    docs[o + 1] = d.text.length;
-    docs[o + 2] = d.startLine;
-    docs[o + 3] = d.index;
-    docs[o + 4] = at;
-    docs[o + 5] = t ? t.count : -1;
-    docs[o + 6] = t ? t.dashes : 0;
-    if (t) {
-      lines.set(t.table, at);
-      at += t.table.length;
-    }
+    docs[i * 4] = d.start;
+    docs[i * 4 + 1] = d.text.length;
+    docs[i * 4 + 2] = d.startLine;
+    docs[i * 4 + 3] = d.index;
   });
-  return { plainAscii, docs, lines };
+  return { plainAscii, docs };
 }
 
-/** The documents {@link prepareText} found, cut out of the text, with their line tables. */
-function preparedDocuments(source: string, spans: Int32Array, lines: Int32Array | undefined): RawDocument[] {
+/** The documents {@link prepareText} found, cut out of the text. */
+function preparedDocuments(source: string, spans: Int32Array): RawDocument[] {
   const docs: RawDocument[] = [];
-  for (let o = 0; o < spans.length; o += DOC_FIELDS) {
-    const start = spans[o]!;
-    const doc: RawDocument = { text: source.slice(start, start + spans[o + 1]!), startLine: spans[o + 2]!, index: spans[o + 3]!, start };
-    if (lines) doc.lines = { data: lines, offset: spans[o + 4]!, count: spans[o + 5]!, dashes: spans[o + 6]! };
-    docs.push(doc);
+  for (let i = 0; i < spans.length; i += 4) {
+    const start = spans[i]!;
+    docs.push({ text: source.slice(start, start + spans[i + 1]!), startLine: spans[i + 2]!, index: spans[i + 3]!, start });
   }
   return docs;
 }
@@ -377,7 +355,7 @@ export function parseManifestRaw(file: string, source: string, limits: ParseLimi
   }
   let exact = true;
   const plainAscii = prepared?.plainAscii === true;
-  for (const doc of prepared?.docs ? preparedDocuments(source, prepared.docs, prepared.lines) : splitDocuments(source)) {
+  for (const doc of prepared?.docs ? preparedDocuments(source, prepared.docs) : splitDocuments(source)) {
     if (doc.text.length > limits.maxDocumentBytes) {
       out.errors.push({
         code: 'E_DOC_TOO_LARGE', file, line: doc.startLine,
@@ -428,7 +406,7 @@ function addDocument(out: RawParsedFile, value: unknown, doc: RawDocument, limit
     out.errors.push({ code: 'E_NOT_K8S_OBJECT', file, line: firstLine, message: `document ${doc.index + 1} is a ${Array.isArray(value) ? 'sequence' : typeof value}, not a Kubernetes object` });
     return;
   }
-  const locator = new DocumentLocator(doc.text, doc.lines);
+  const locator = new DocumentLocator(doc.text);
   const lineBase = doc.startLine - 1;
   const docIndex = out.docs.length;
   const before = out.resources.length;

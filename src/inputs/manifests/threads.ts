@@ -100,8 +100,8 @@ export interface ChunkProcessor {
  */
 export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => ChunkProcessor): void {
   const control = new Int32Array(job.control);
-  const post = (m: ChunkMessage, transfer?: ArrayBuffer[]) => {
-    job.port.postMessage(m, transfer);
+  const post = (m: ChunkMessage) => {
+    job.port.postMessage(m);
     Atomics.add(control, POSTED, 1);
     Atomics.notify(control, POSTED);
   };
@@ -111,15 +111,7 @@ export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => 
       const i = Atomics.add(control, NEXT_CHUNK, 1);
       if (i >= job.starts.length) break;
       if (job.readOnly) {
-        const outcomes = chunkFiles(job, i).map(readOnly);
-        // The prepared tables move to the main thread rather than being copied.
-        const transfer: ArrayBuffer[] = [];
-        for (const o of outcomes) {
-          const prepared = o.ok && !o.parsed ? o.prepared : undefined;
-          if (prepared?.docs) transfer.push(prepared.docs.buffer as ArrayBuffer);
-          if (prepared?.lines) transfer.push(prepared.lines.buffer as ArrayBuffer);
-        }
-        post({ chunk: i, outcomes, extra: undefined }, transfer);
+        post({ chunk: i, outcomes: chunkFiles(job, i).map(readOnly), extra: undefined });
         continue;
       }
       const outcomes = chunkFiles(job, i).map((f) => readAndParse(f, job.limits, processor !== undefined));
