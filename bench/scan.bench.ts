@@ -29,21 +29,10 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateCorpus, type Corpus } from './generate.js';
+import { BENCH_CONFIG, BENCH_NOW as NOW } from './scan-config.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = join(THIS_FILE, '..', '..');
-
-/** What the benchmark scans with: every check of the registry, one trusted-registry list, two config exemptions. */
-const BENCH_CONFIG = {
-  parameters: { trustedRegistries: ['registry.example.com', '*.azurecr.io', 'ghcr.io/acme'] },
-  exemptions: [
-    { checks: ['PAL-043'], namespace: 'data-*', reason: 'batch namespaces are not latency critical' },
-    { checks: ['priority-class-not-set'], kind: 'CronJob', name: '*-backup-*', reason: 'backups run at the default priority' },
-  ],
-};
-
-/** A fixed clock: reports (and exemption expiry) do not depend on when the bench runs. */
-const NOW = new Date('2026-01-15T12:00:00Z');
 
 /**
  * A measurement in a child process. `memory` children run once, cold, so that their peak RSS is what

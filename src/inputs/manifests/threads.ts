@@ -16,6 +16,9 @@
  * main thread parses the text again. The objects then live in the main thread only, and the worker
  * keeps nothing between chunks.
  *
+ * Workers may also only read ({@link ThreadOptions.readOnly}, the default on 2 cores): they send each file's
+ * text, split into documents, and the main thread parses and processes everything.
+ *
  * Workers are kept for the life of the process (unreferenced, so they never keep it alive) and reused by
  * later scans; a scan that finds every worker busy reads on the main thread alone.
  */
