@@ -55,6 +55,21 @@ describe('palisade scan', () => {
     expect(report.findings.length).toBeGreaterThan(0);
   });
 
+  it('writes the same report with --threads 0 and --threads 1 as by default, and rejects a bad count', async () => {
+    const files: Record<string, string> = {};
+    // Enough files for the worker threads to start.
+    for (let i = 0; i < 80; i++) files[`p${i}.yaml`] = privileged.replace('name: p,', `name: p${i},`);
+    const dir = tempDir(files);
+    const strip = (out: string) => JSON.stringify({ ...JSON.parse(out), generatedAt: undefined });
+    const byDefault = strip((await run(['scan', dir, '-o', 'json'])).io.out);
+    expect(JSON.parse(byDefault).findings.length).toBeGreaterThan(80);
+    expect(strip((await run(['scan', dir, '-o', 'json', '--threads', '0'])).io.out)).toBe(byDefault);
+    expect(strip((await run(['scan', dir, '-o', 'json', '--threads', '1'])).io.out)).toBe(byDefault);
+    const bad = await run(['scan', dir, '--threads', '-1']);
+    expect(bad.code).toBe(64);
+    expect(bad.io.err).toContain('--threads');
+  });
+
   it('fails on --min-score above the score', async () => {
     const dir = tempDir({ 'p.yaml': privileged });
     const r = await run(['scan', dir, '-o', 'json', '--min-score', '99']);

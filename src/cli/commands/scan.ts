@@ -28,6 +28,7 @@ export interface ScanFlags {
   minScore?: number;
   disallowAnnotationExemptions?: boolean;
   color?: boolean;
+  threads?: number;
 }
 
 /** Renders a report in the chosen format. */
@@ -103,6 +104,15 @@ export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanI
     .addCommand(scanImageCommand(io, setExit, deps))
     .argument('[paths...]', 'files or folders (.yaml, .yml, .json), or - for stdin', ['.']);
   return addScanReportOptions(cmd)
+    .option(
+      '--threads <n>',
+      'worker threads that read, parse and check files beside the main thread (0: the main thread alone; default: cores - 2, at most 3, and on 2 cores one thread that only reads files)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 64) throw new PalisadeError('E_USAGE', `--threads: "${v}" is not a whole number between 0 and 64`);
+        return n;
+      },
+    )
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const loaded = loadConfig(flags.config);
@@ -116,6 +126,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void, deps: ScanI
           disallowAnnotationExemptions: flags.disallowAnnotationExemptions,
           includeApplied: flags.output === 'junit',
           onFile: (_f, done, total) => bar.update(done, total),
+          threads: flags.threads === undefined ? undefined : { threads: flags.threads },
         });
         bar.done();
         writeScanReport(report, flags, io);
