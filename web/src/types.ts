@@ -1,4 +1,9 @@
-/** Shapes of the API answers the pages read (see /openapi.json; only the fields the dashboard uses). */
+/**
+ * Shapes of the API answers the pages read (see /openapi.json; only the fields the dashboard uses). Where the
+ * server has the type of what it sends (no dates: they travel as strings), it is imported rather than copied.
+ */
+import type { AlertRow, ImageVulnerabilityRow } from '../../src/storage/store.js';
+
 
 /** `GET /api/v1/recommendations` item. */
 export interface Recommendation {
@@ -38,30 +43,8 @@ export interface RecommendationDetail extends Recommendation {
   [extra: string]: unknown;
 }
 
-/** `GET /api/v1/alerts` item. */
-export interface Alert {
-  id: number;
-  connectorId: string;
-  status: 'new' | 'acknowledged' | 'resolved' | 'dismissed';
-  ruleId: string;
-  slug: string;
-  title: string;
-  severity: string;
-  output: string;
-  entities: Record<string, unknown>;
-  mitre: { tactics: string[]; techniques: string[] };
-  equivalents: Record<string, string[]>;
-  source: Record<string, unknown>;
-  auditIds: string[];
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  createdAt: string;
-  updatedAt: string;
-  statusBy?: string;
-  statusAt?: string;
-  statusReason?: string;
-}
+/** `GET /api/v1/alerts` item: the server's row as JSON. */
+export type Alert = AlertRow;
 
 /** `GET /api/v1/alerts/:id`. */
 export interface AlertDetail {
@@ -98,22 +81,8 @@ export interface CveSummary {
   fixedVersions: string[];
 }
 
-/** One vulnerable package of an image (`view=rows`, and the image detail). */
-export interface VulnRow {
-  digest: string;
-  vulnId: string;
-  package: string;
-  installedVersion: string;
-  packagePath: string;
-  ecosystem: string;
-  fixedVersion: string | null;
-  status: string;
-  severity: string;
-  title: string | null;
-  aliases: string[];
-  primaryUrl: string | null;
-  layer: { digest: string; index: number; createdBy: string | null } | null;
-}
+/** One vulnerable package of an image (`view=rows`, and the image detail): the server's row as JSON. */
+export type VulnRow = ImageVulnerabilityRow;
 
 /** `GET /api/v1/vulnerabilities/images/:digest`. */
 export interface ImageDetail extends VulnerableImage {

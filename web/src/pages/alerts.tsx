@@ -35,11 +35,10 @@ const PERIODS = [
 ];
 
 /** Who did what to what, in one line: `alice create pods/exec shop/web-0`. */
-function entityLine(e: Record<string, unknown>): string {
-  const s = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
-  const res = [s('resource'), s('subresource')].filter(Boolean).join('/');
-  const obj = [s('namespace'), s('name')].filter(Boolean).join('/');
-  return [s('user'), s('verb'), res, obj].filter(Boolean).join(' ');
+function entityLine(e: Alert['entities']): string {
+  const res = [e.resource, e.subresource].filter(Boolean).join('/');
+  const obj = [e.namespace, e.name].filter(Boolean).join('/');
+  return [e.user, e.verb, res, obj].filter(Boolean).join(' ');
 }
 
 /**
@@ -314,11 +313,10 @@ function StatusDialog(props: { alert: Alert; status: 'dismissed' | 'resolved'; o
 
 function SuppressDialog(props: { me: Me; alert: Alert; onClose: () => void }) {
   const e = props.alert.entities;
-  const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
   const [rule, setRule] = useState(props.alert.ruleId);
-  const [user, setUser] = useState(str('user'));
-  const [namespace, setNamespace] = useState(str('namespace'));
-  const [resource, setResource] = useState([str('resource'), str('subresource')].filter(Boolean).join('/'));
+  const [user, setUser] = useState(e.user ?? '');
+  const [namespace, setNamespace] = useState(e.namespace ?? '');
+  const [resource, setResource] = useState([e.resource, e.subresource].filter(Boolean).join('/'));
   const [sourceIp, setSourceIp] = useState('');
   const [thisConnector, setThisConnector] = useState(true);
   const [reason, setReason] = useState('');

@@ -16,25 +16,16 @@ import { formatTime } from '../format.js';
 import { useAction, useApi } from '../hooks.js';
 import { allows, type PageDef, type PageProps } from '../page.js';
 import { pathOf } from '../router.js';
+import type { ConnectorView } from '../../../src/app/connectors.js';
+import type { ConnectorActivitySummary, OffboardingPlan } from '../../../src/app/offboarding.js';
+import type { RegistryPreflight } from '../../../src/app/registry-connector.js';
 
 // ---- API shapes (src/api/routes/connectors.ts, src/api/routes/offboarding.ts) ----
+// The server's types where it sends them as they are; the dashboard's own where the route reshapes them.
 
-interface LastSync {
-  at: string;
-  ok: boolean;
-  error?: string;
-  lastSuccessAt?: string;
-}
 
-interface Connector {
-  id: string;
-  kind: string;
-  name: string;
-  config: Record<string, unknown>;
-  hasCredentials: boolean;
-  lastSync: LastSync | null;
-  createdAt: string;
-}
+/** A connector as the API shows it. */
+type Connector = ConnectorView;
 
 /** A refused permission: verb, API group and resource, in a namespace or cluster-wide, and the feature needing it. */
 interface Permission {
@@ -57,56 +48,10 @@ interface ClusterPreflight {
   extraGrants: Array<{ features: string[]; note: string; yaml: string }>;
 }
 
-interface RegistryPreflight {
-  ok: boolean;
-  registry: string;
-  checks: Array<{ name: string; ok: boolean; skipped?: boolean; detail: string; fix?: string }>;
-  repositories: number;
-  sample?: string;
-}
-
 type Preflight = ClusterPreflight | RegistryPreflight;
 
-interface Activity {
-  connector: { id: string; name: string; kind: string; createdAt: string };
-  lastActivityAt: string | null;
-  idleDays: number;
-  inactive: boolean;
-  thresholdDays: number;
-}
-
-interface IdList {
-  count: number;
-}
-
-interface AccessRemoval {
-  kind: string;
-  subject?: { kind: string; name: string; namespace?: string; from: string };
-  commands: string[];
-  yaml?: string;
-  notes: string[];
-}
-
-interface Plan {
-  connector: { id: string; name: string };
-  identify: Activity;
-  /** What depends on the connector (the dashboard shows the counts; the API also lists ids). */
-  dependencies: {
-    schedule: { monitored: boolean; note: string };
-    exemptions: IdList;
-    notificationRules: { alertSuppressions: IdList };
-    alerts: IdList & { open: number };
-    ingestTokens: IdList & { active: number };
-    roleBindings: IdList;
-    findings: number;
-    assets: number;
-    auditEvents: number;
-  };
-  changes: Array<{ step: string; action: string; ids?: string[] }>;
-  bundleDir: string | null;
-  accessRemoval: AccessRemoval;
-  purge: { retentionDays: number; at: string; keeps: string[] };
-}
+type Plan = OffboardingPlan;
+type AccessRemoval = OffboardingPlan['accessRemoval'];
 
 type OffboardingState = 'running' | 'offboarded' | 'purged';
 
@@ -165,7 +110,7 @@ function ConnectorList({ me }: PageProps) {
   const owner = allows(me, 'owner');
   const list = useApi<{ items: Connector[] }>('/api/v1/connectors');
   const offboardings = useApi<{ items: ReportSummary[] }>(owner ? '/api/v1/offboarding' : null);
-  const inactive = useApi<{ days: number; items: Activity[] }>(owner ? '/api/v1/offboarding/inactive' : null);
+  const inactive = useApi<{ days: number; items: ConnectorActivitySummary[] }>(owner ? '/api/v1/offboarding/inactive' : null);
   const stateOf = new Map((offboardings.data?.items ?? []).map((o) => [o.connector.id, o.state]));
   return (
     <>

@@ -13,6 +13,7 @@ import { useApi, useConnectors, usePaged } from '../hooks.js';
 import { allows, type Me, type PageDef, type PageProps } from '../page.js';
 import { pathOf } from '../router.js';
 import type { AssetRef, Recommendation, RecommendationDetail } from '../types.js';
+import type { ExemptionRow } from '../../../src/storage/store.js';
 
 const LIST = '/recommendations';
 const DETAIL = '/recommendations/:checkId';
@@ -183,16 +184,7 @@ function RecommendationDetailPage(props: PageProps) {
   );
 }
 
-interface Exemption {
-  id: string;
-  scope: string;
-  checkId: string;
-  reason: string;
-  owner: string;
-  expiresAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+type Exemption = ExemptionRow;
 
 function Exemptions(props: { checkId: string }) {
   const state = useApi<{ items: Exemption[] }>('/api/v1/exemptions');

@@ -13,6 +13,7 @@ import { toast } from '../components/toast.js';
 import { formatTime } from '../format.js';
 import { useApi, usePaged, type Loaded } from '../hooks.js';
 import type { PageDef, PageProps, Role } from '../page.js';
+import type { AuditEntry } from '../../../src/storage/store.js';
 
 interface User {
   id: string;
@@ -53,16 +54,6 @@ interface IngestToken {
   lastUsedAt: string | null;
 }
 
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  source: string | null;
-  before: unknown;
-  after: unknown;
-}
 
 interface ConnectorRef {
   id: string;
