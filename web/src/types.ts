@@ -4,7 +4,6 @@
  */
 import type { AlertRow, ImageVulnerabilityRow } from '../../src/storage/store.js';
 
-
 /** `GET /api/v1/recommendations` item. */
 export interface Recommendation {
   checkId: string;

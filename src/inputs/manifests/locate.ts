@@ -72,9 +72,10 @@ export class DocumentLocator {
 
   /**
    * Scans the lines into the shared scratch table. Returns the number of kept lines, or -1 when the
-   * document uses syntax the indentation walk does not model (then `unsupported` is set).
+   * document uses syntax the indentation walk does not model (then `unsupported` is set). `firstOnly`
+   * stops at the first kept line (the document's own line needs no more).
    */
-  private scan(): number {
+  private scan(firstOnly = false): number {
     const t = this.text;
     const len = t.length;
     let tab = scratch;
@@ -82,7 +83,7 @@ export class DocumentLocator {
     let dashes = 0;
     let pos = 0;
     let n = 0;
-    for (;;) {
+    lines: for (;;) {
       let nl = t.indexOf('\n', pos);
       if (nl === -1) nl = len;
       let end = nl;
@@ -110,6 +111,7 @@ export class DocumentLocator {
           tab[used + 3] = n;
           used += STRIDE;
           if (c === 45 /* - */) dashes++;
+          if (firstOnly) break lines;
         }
       }
       if (nl === len) break;
@@ -158,27 +160,10 @@ export class DocumentLocator {
    */
   private firstLine(): DocPosition | undefined {
     if (!this.table && !this.unsupported) {
-      const t = this.text;
-      const len = t.length;
-      let pos = 0;
-      for (let n = 0; ; n++) {
-        let nl = t.indexOf('\n', pos);
-        if (nl === -1) nl = len;
-        let end = nl;
-        if (end > pos && t.charCodeAt(end - 1) === 13 /* \r */) end--;
-        let i = pos;
-        while (i < end && t.charCodeAt(i) === 32) i++;
-        if (i < end) {
-          const c = t.charCodeAt(i);
-          if (c !== 35 /* # */) {
-            // What scan() would refuse on a first line: let it decide (and the tree answer).
-            if (unmodelledStart(c)) break;
-            return { line: n + 1, column: i - pos + 1, depth: 0 };
-          }
-        }
-        if (nl === len) break;
-        pos = nl + 1;
-      }
+      // The scan up to the first kept line only (which it leaves in the scratch table).
+      const kept = this.scan(true);
+      if (kept <= 0) return undefined;
+      return { line: scratch[NUM]! + 1, column: scratch[INDENT]! + 1, depth: 0 };
     }
     if (!this.scanLines() || this.lineCount === 0) return undefined;
     return { line: this.table![NUM]! + 1, column: this.table![INDENT]! + 1, depth: 0 };
