@@ -84,7 +84,7 @@ export interface ScanSetup {
 }
 
 /** Loads the config and frameworks and selects the checks of a scan (files or a live cluster alike). */
-export function prepareScan(opts: Pick<ScanOptions, 'config' | 'configFile' | 'framework' | 'only' | 'disallowAnnotationExemptions' | 'now'>): ScanSetup {
+export function prepareScan(opts: Pick<ScanOptions, 'config' | 'configFile' | 'framework' | 'only' | 'disallowAnnotationExemptions' | 'includeApplied' | 'now'>): ScanSetup {
   const loaded = opts.config ? { config: opts.config, file: opts.configFile } : loadConfig(opts.configFile);
   const config = loaded.config;
   const frameworks = loadFrameworks();
@@ -104,6 +104,7 @@ export function prepareScan(opts: Pick<ScanOptions, 'config' | 'configFile' | 'f
     configFile: loaded.file ?? 'palisade.yaml',
     annotationExemptions: opts.disallowAnnotationExemptions || !config.annotationExemptions.enabled ? 'off' : config.annotationExemptions.foreign ? 'on' : 'own-only',
     now: opts.now ?? new Date(),
+    listApplied: opts.includeApplied === true,
   };
   return { config, configFile: loaded.file, frameworks, framework, checks, controls, engine };
 }
@@ -130,7 +131,7 @@ export function verdicts(result: EngineResult): Map<string, CheckVerdict> {
   const findingsByCheck = new Map<string, number>();
   for (const f of result.findings) findingsByCheck.set(f.checkId, (findingsByCheck.get(f.checkId) ?? 0) + 1);
   const m = new Map<string, CheckVerdict>();
-  for (const o of result.outcomes.values()) m.set(o.checkId, { applied: o.applied.length, failedResources: o.failed, findings: findingsByCheck.get(o.checkId) ?? 0 });
+  for (const o of result.outcomes.values()) m.set(o.checkId, { applied: o.appliedCount, failedResources: o.failed, findings: findingsByCheck.get(o.checkId) ?? 0 });
   return m;
 }
 
@@ -140,7 +141,7 @@ export function buildReport(inputs: string[], manifests: ManifestSet, result: En
   for (const f of result.findings) bySeverity[f.severity]++;
   const checkSummaries: CheckSummary[] = checks.map((c) => {
     const o = result.outcomes.get(c.id)!;
-    return { id: c.id, slug: c.slug, title: c.title, severity: o.severity, applied: o.applied.length, failed: o.failed.size, exempted: o.exempted, passed: o.failed.size === 0 };
+    return { id: c.id, slug: c.slug, title: c.title, severity: o.severity, applied: o.appliedCount, failed: o.failed.size, exempted: o.exempted, passed: o.failed.size === 0 };
   });
   const errors = [...manifests.errors, ...result.errors];
   return {

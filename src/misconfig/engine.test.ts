@@ -141,6 +141,29 @@ describe('Evaluation', () => {
     expect([...readers].sort()).toEqual(declared.sort());
   });
 
+  it('counts the resources each check applied to, and lists them in input order only when asked', () => {
+    const resources = inputs.fixtures;
+    const counted = evaluate(resources, options());
+    const listed = evaluate(resources, { ...options(), listApplied: true });
+    let lists = 0;
+    for (const [id, o] of listed.outcomes) {
+      const c = counted.outcomes.get(id)!;
+      expect(c.applied).toEqual([]);
+      expect(c.appliedCount).toBe(o.applied.length);
+      expect(o.appliedCount).toBe(o.applied.length);
+      // In input order: a subsequence of the resources' ids.
+      let at = 0;
+      for (const rid of o.applied) {
+        while (at < resources.length && resources[at]!.id !== rid) at++;
+        expect(at, `${id}: ${rid} out of input order`).toBeLessThan(resources.length);
+        at++;
+      }
+      lists += o.applied.length;
+    }
+    expect(lists).toBeGreaterThan(resources.length);
+    expect(counted.score).toEqual(listed.score);
+  });
+
   it('refuses to be used after finish', () => {
     const run = new Evaluation({ checks: [] });
     run.finish([]);

@@ -26,6 +26,12 @@ export interface EngineOptions {
   configFile?: string;
   annotationExemptions?: 'on' | 'own-only' | 'off';
   now?: Date;
+  /**
+   * Keep the id of every resource each check applied to (JUnit lists them as test cases); otherwise only
+   * their number, which is all scores and summaries need (a list of ids per check made up a good part of
+   * what assembling the results of a large scan cost).
+   */
+  listApplied?: boolean;
 }
 
 /** A check with what the evaluation loop needs about it, resolved once per evaluation. */
@@ -49,7 +55,9 @@ interface PlannedCheck {
 export interface CheckOutcome {
   checkId: string;
   severity: Severity;
-  /** Resource ids the check applied to. */
+  /** How many resources the check applied to. */
+  appliedCount: number;
+  /** Ids of the resources the check applied to, in input order (only with {@link EngineOptions.listApplied}; empty otherwise). */
   applied: string[];
   /** Resource ids with at least one unexempted failure. */
   failed: Set<string>;
@@ -224,7 +232,7 @@ export class Evaluation {
     this.params = opts.params ?? resolveParameters(undefined);
     this.peers = buildPeerIndex(opts.checks);
     for (const c of opts.checks) {
-      this.outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, applied: [], failed: new Set(), exempted: 0 });
+      this.outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, appliedCount: 0, applied: [], failed: new Set(), exempted: 0 });
     }
     // Everything the loop needs per check, looked up once rather than once per resource.
     const podKinds = new Set(POD_KINDS);
@@ -290,6 +298,7 @@ export class Evaluation {
     const findings: Finding[] = [];
     const exempted: ExemptedFinding[] = [];
     const errors: InputError[] = [];
+    const listApplied = this.opts.listApplied === true;
     let evaluated = 0;
     for (const resource of resources) {
       let rec = records.get(resource);
@@ -316,7 +325,8 @@ export class Evaluation {
         // (DEFERRED cannot come back here: the inventory is complete.)
         if (slot === NOT_APPLIED || slot === DEFERRED) continue;
         const outcome = run[i]!.outcome;
-        outcome.applied.push(resource.id);
+        outcome.appliedCount++;
+        if (listApplied) outcome.applied.push(resource.id);
         // Most applied slots passed: nothing more to read.
         if (slot === PASSED) continue;
         if ('crash' in slot) {
@@ -335,7 +345,7 @@ export class Evaluation {
     }
     records.clear();
     for (const x of exemptionIssues(allExemptions)) issues.push(x);
-    const score = secureScore([...this.outcomes.values()].map((o) => ({ severity: o.severity, applied: o.applied.length, failed: o.failed.size })));
+    const score = secureScore([...this.outcomes.values()].map((o) => ({ severity: o.severity, applied: o.appliedCount, failed: o.failed.size })));
     return { findings, exempted, exemptionIssues: issues, outcomes: this.outcomes, errors, score, resourcesEvaluated: evaluated };
   }
 

@@ -18,7 +18,7 @@ const POD_SECURITY = ALL_CHECKS.filter((c) => Number(c.id.slice(4)) <= 29);
 function run(check: Check, yaml: string, params?: Parameters) {
   const parsed = parseManifestText('test.yaml', yaml);
   expect(parsed.errors).toEqual([]);
-  const result = evaluate(parsed.resources, { checks: [check], params: resolveParameters(params), annotationExemptions: 'off', now: new Date('2026-06-01T00:00:00Z') });
+  const result = evaluate(parsed.resources, { checks: [check], params: resolveParameters(params), annotationExemptions: 'off', now: new Date('2026-06-01T00:00:00Z'), listApplied: true });
   expect(result.errors).toEqual([]);
   return { findings: result.findings, applied: result.outcomes.get(check.id)!.applied };
 }
