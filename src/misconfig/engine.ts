@@ -44,6 +44,8 @@ interface PlannedCheck {
   /** Targets only pod-bearing kinds. */
   podOnly: boolean;
   frameworks: ControlRef[];
+  /** The config exemptions that name this check (or every check) and have not expired, in config order. */
+  configExemptions: Exemption[];
   /**
    * Reads other resources: evaluated only once the whole input is known. Declared by the check, or learnt
    * when it touches the inventory early, so that a check is never judged on part of the input.
@@ -234,12 +236,13 @@ export class Evaluation {
     for (const c of opts.checks) {
       this.outcomes.set(c.id, { checkId: c.id, severity: opts.severity?.[c.id] ?? c.severity, appliedCount: 0, applied: [], failed: new Set(), exempted: 0 });
     }
+    this.cfg = configExemptions(opts.configExemptions ?? [], opts.checks, this.now, opts.configFile ?? 'palisade.yaml');
     // Everything the loop needs per check, looked up once rather than once per resource.
     const podKinds = new Set(POD_KINDS);
     const planned = new Map<Check, PlannedCheck>();
     for (const c of opts.checks) {
       if (planned.has(c)) continue;
-      planned.set(c, { check: c, appliesTo: c.appliesTo, evaluate: c.evaluate, outcome: this.outcomes.get(c.id)!, podOnly: c.kinds.every((k) => podKinds.has(k)), frameworks: opts.controls?.get(c.id) ?? [], crossResource: c.crossResource === true });
+      planned.set(c, { check: c, appliesTo: c.appliesTo, evaluate: c.evaluate, outcome: this.outcomes.get(c.id)!, podOnly: c.kinds.every((k) => podKinds.has(k)), frameworks: opts.controls?.get(c.id) ?? [], configExemptions: this.cfg.exemptions.filter((x) => !x.expired && (x.checks === 'all' || x.checks.has(c.id))), crossResource: c.crossResource === true });
     }
     for (const c of opts.checks) {
       const p = planned.get(c)!;
@@ -251,7 +254,6 @@ export class Evaluation {
         l.push(p);
       }
     }
-    this.cfg = configExemptions(opts.configExemptions ?? [], opts.checks, this.now, opts.configFile ?? 'palisade.yaml');
     this.annotationMode = opts.annotationExemptions ?? 'on';
   }
 
@@ -545,20 +547,24 @@ export class Evaluation {
       return { crash: { code: 'E_CHECK_CRASH', file: resource.source.file, line: resource.source.line, message: `check ${check.id} (${check.slug}) failed on ${resource.id}: ${(e as Error).message}` } };
     }
     if (results.length === 0) return PASSED;
-    const slot = { findings: [] as Finding[], exempted: NO_EXEMPTED };
     const ref = (rec.ref ??= toRef(resource));
-    for (const res of results) {
-      const finding = this.makeFinding(p, resource, ref, flat(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix));
-      const ex = findExemption(rec.local, this.cfg.exemptions, check.id, resource, res.container);
+    // One array of the exact length, as most slots keep it (a pushed-to array keeps room for 17).
+    const findings = results.map((res) => this.makeFinding(p, resource, ref, flat(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix)));
+    if (rec.local.length === 0 && p.configExemptions.length === 0) return { findings, exempted: NO_EXEMPTED };
+    let kept: Finding[] | undefined;
+    let exempted = NO_EXEMPTED;
+    for (let i = 0; i < findings.length; i++) {
+      const ex = findExemption(rec.local, p.configExemptions, check.id, resource, results[i]!.container);
       if (ex) {
         ex.used = true;
-        if (slot.exempted === NO_EXEMPTED) slot.exempted = [];
-        slot.exempted.push(exemptedFinding(finding, ex));
-      } else {
-        slot.findings.push(finding);
+        kept ??= findings.slice(0, i);
+        if (exempted === NO_EXEMPTED) exempted = [];
+        exempted.push(exemptedFinding(findings[i]!, ex));
+      } else if (kept) {
+        kept.push(findings[i]!);
       }
     }
-    return slot;
+    return { findings: kept ?? findings, exempted };
   }
 }
 
