@@ -8,6 +8,7 @@ import type { Check } from './check.js';
 import { ALL_CHECKS } from './checks/index.js';
 import { evaluate, Evaluation, type EngineOptions, type EngineResult } from './engine.js';
 import { Inventory } from './inventory.js';
+import { podViewOf } from './pod-view.js';
 import { resolveParameters } from './parameters.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -162,6 +163,40 @@ describe('Evaluation', () => {
     }
     expect(lists).toBeGreaterThan(resources.length);
     expect(counted.score).toEqual(listed.score);
+  });
+
+  it('shares equal one-operation fixes between findings, and only equal ones', () => {
+    const result = evaluate([...inputs.fixtures, ...inputs.examples], options());
+    const byText = new Map<string, Set<object>>();
+    for (const f of [...result.findings, ...result.exempted]) {
+      if (f.fix?.operations.length !== 1) continue;
+      const text = JSON.stringify(f.fix);
+      let set = byText.get(text);
+      if (!set) byText.set(text, (set = new Set()));
+      set.add(f.fix);
+    }
+    // One object per distinct fix (so distinct fixes never share one), and some shared by several findings.
+    for (const [text, set] of byText) expect(set.size, text).toBe(1);
+    const uses = new Map<object, number>();
+    for (const f of result.findings) if (f.fix) uses.set(f.fix, (uses.get(f.fix) ?? 0) + 1);
+    expect(Math.max(...uses.values())).toBeGreaterThan(1);
+    // Each finding still carries the fix its check made for it: checks that read only their resource,
+    // run again alone on it, give the same fix for the same field and message.
+    const all = [...inputs.fixtures, ...inputs.examples];
+    const inventory = new Inventory(all);
+    const params = options().params!;
+    let compared = 0;
+    for (const f of result.findings) {
+      const check = ALL_CHECKS.find((c) => c.id === f.checkId)!;
+      if (check.crossResource || !f.fix) continue;
+      const resource = all.find((r) => r.id === f.resourceId && r.source.file === f.location.file)!;
+      const again = check.evaluate({ resource, object: resource.object, pod: podViewOf(resource.object), inventory, params });
+      const same = again.find((r) => r.message === f.message && r.container === f.container);
+      expect(same, `${f.checkId} ${f.resourceId}: ${f.message}`).toBeDefined();
+      expect(JSON.stringify(f.fix)).toBe(JSON.stringify(same!.fix));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it('refuses to be used after finish', () => {

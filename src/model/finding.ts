@@ -7,7 +7,10 @@ export type PatchOperation =
   | { op: 'add' | 'replace'; path: FieldPath; value: unknown }
   | { op: 'remove'; path: FieldPath };
 
-/** A suggested fix: what to change, in words and as a patch that `palisade fix` can apply. */
+/**
+ * A suggested fix: what to change, in words and as a patch that `palisade fix` can apply. Findings of one
+ * scan with equal fixes share one object (and equal paths one array): read them, never change them.
+ */
 export interface SuggestedFix {
   description: string;
   operations: PatchOperation[];
