@@ -167,16 +167,15 @@ describe('Evaluation', () => {
 
   it('shares equal one-operation fixes between findings, and only equal ones', () => {
     const result = evaluate([...inputs.fixtures, ...inputs.examples], options());
-    const byText = new Map<string, Set<object>>();
+    const texts = new Map<object, Set<string>>();
     for (const f of [...result.findings, ...result.exempted]) {
       if (f.fix?.operations.length !== 1) continue;
-      const text = JSON.stringify(f.fix);
-      let set = byText.get(text);
-      if (!set) byText.set(text, (set = new Set()));
-      set.add(f.fix);
+      let set = texts.get(f.fix);
+      if (!set) texts.set(f.fix, (set = new Set()));
+      set.add(JSON.stringify(f.fix));
     }
-    // One object per distinct fix (so distinct fixes never share one), and some shared by several findings.
-    for (const [text, set] of byText) expect(set.size, text).toBe(1);
+    // A shared fix is shared only by equal fixes; and some are shared by several findings.
+    for (const set of texts.values()) expect(set.size, [...set].join('\n')).toBe(1);
     const uses = new Map<object, number>();
     for (const f of result.findings) if (f.fix) uses.set(f.fix, (uses.get(f.fix) ?? 0) + 1);
     expect(Math.max(...uses.values())).toBeGreaterThan(1);

@@ -113,8 +113,6 @@ const UNKNOWN_POD = Symbol('pod view not built');
 
 /** A formatted path prefix and the longer ones seen so far. */
 interface PathNode {
-  /** Distinct per path within an evaluation. */
-  id: number;
   text: string;
   /** The path itself, shared by every fix that edits it. */
   segments: FieldPath | undefined;
@@ -127,8 +125,7 @@ interface PathNode {
  * text piece by piece for each of them made most of the memory the findings of a large scan held.
  */
 class PathTexts {
-  private readonly root: PathNode = { id: 0, text: '', segments: undefined, children: undefined };
-  private nodes = 0;
+  private readonly root: PathNode = { text: '', segments: undefined, children: undefined };
   private readonly byText = new Map<string, string>();
 
   /** One string per distinct text, for paths formatted elsewhere. */
@@ -147,8 +144,8 @@ class PathTexts {
     return segmentsOf(this.node(path), path);
   }
 
-  /** The number of a distinct path (and its shared array, as {@link segments}). */
-  numbered(path: FieldPath): PathNode {
+  /** The node of a path, one per distinct path, with its shared array (as {@link segments}). */
+  nodeWithSegments(path: FieldPath): PathNode {
     const node = this.node(path);
     segmentsOf(node, path);
     return node;
@@ -175,7 +172,7 @@ class PathTexts {
       const seg = path[i]!;
       let next = node.children?.get(seg);
       if (next === undefined) {
-        next = { id: ++this.nodes, text: flat(formatPath(path.slice(0, i + 1))), segments: undefined, children: undefined };
+        next = { text: flat(formatPath(path.slice(0, i + 1))), segments: undefined, children: undefined };
         (node.children ??= new Map()).set(seg, next);
       }
       node = next;
@@ -190,29 +187,24 @@ function segmentsOf(node: PathNode, path: FieldPath): FieldPath {
   return (node.segments ??= Object.freeze(path.slice()));
 }
 
-/**
- * A fix operation's value as text that tells every distinct value apart (type included), for sharing
- * equal fixes; undefined when it cannot (values are JSON data, but a check could pass anything).
- */
-function valueKey(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      return `s${v}`;
-    case 'number':
-    case 'boolean':
-      return `${typeof v}${String(v)}`;
-    case 'object':
-      if (v === null) return 'null';
-      if (Object.getPrototypeOf(v) !== Object.prototype && !Array.isArray(v)) return undefined;
-      try {
-        return `j${JSON.stringify(v)}`;
-      } catch {
-        return undefined;
-      }
-    default:
-      return undefined;
+/** Equal JSON data (what fix values are); anything else is equal only to itself. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
   }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
+
+/** Fixes of one operation kept per path, at most this many distinct ones (a few values per field). */
+const FIXES_PER_PATH = 8;
 
 let _flatSink = 0;
 
@@ -260,8 +252,8 @@ export class Evaluation {
   private readonly annotationMode: 'on' | 'own-only' | 'off';
   private readonly records = new Map<Resource, ResourceRecord>();
   private readonly paths = new PathTexts();
-  /** Fixes of one operation seen so far, by path, operation, value and description (see compactFix). */
-  private readonly fixes = new Map<string, SuggestedFix>();
+  /** Fixes of one operation seen so far, by the path they edit (see compactFix). */
+  private readonly fixes = new Map<PathNode, SuggestedFix[]>();
   /** Slot codes of every record (see ResourceRecord). */
   private codes = new Uint8Array(64 * 1024);
   private codesUsed = 0;
@@ -399,17 +391,17 @@ export class Evaluation {
     // equal containers): equal ones are shared, five objects less each for the collector to move.
     if (fix.operations.length === 1) {
       const op = fix.operations[0]!;
-      const v = op.op === 'remove' ? '' : valueKey(op.value);
-      if (v !== undefined) {
-        const node = this.paths.numbered(op.path);
-        const key = `${node.id}\u0000${op.op}\u0000${v}\u0000${fix.description}`;
-        const known = this.fixes.get(key);
-        if (known !== undefined) return known;
-        op.path = node.segments!;
-        fix.description = flat(fix.description);
-        this.fixes.set(key, fix);
-        return fix;
+      const node = this.paths.nodeWithSegments(op.path);
+      let seen = this.fixes.get(node);
+      if (seen === undefined) this.fixes.set(node, (seen = []));
+      for (const known of seen) {
+        const kop = known.operations[0]!;
+        if (kop.op === op.op && known.description === fix.description && (op.op === 'remove' || sameValue((kop as { value: unknown }).value, op.value))) return known;
       }
+      op.path = node.segments!;
+      fix.description = flat(fix.description);
+      if (seen.length < FIXES_PER_PATH) seen.push(fix);
+      return fix;
     }
     fix.description = flat(fix.description);
     for (const op of fix.operations) op.path = this.paths.segments(op.path);
