@@ -73,6 +73,20 @@ describe('parseFastYaml', () => {
     expect(check(cases[7]!)).toBe('fast');
   });
 
+  it('gives repeated values their own typing: texts with equal hashes, trailing spaces and comments, dates', () => {
+    // "Aa" and "BB" hash alike; each repeat must still get its own text's value.
+    const text = 'a: Aa\nb: BB\nc: Aa   \nd: BB # c\ne: 2024-01-02\nf: 2024-01-02\ng: 10\nh: "10"\ni: 10\n';
+    for (let round = 0; round < 2; round++) {
+      expect(check(text)).toBe('fast');
+      const v = parseFastYaml(text, plainScalar, 100) as Record<string, unknown>;
+      expect([v.a, v.b, v.c, v.d, v.g, v.h, v.i]).toEqual(['Aa', 'BB', 'Aa', 'BB', 10, '10', 10]);
+      // Dates are objects: every repeat is a date of its own.
+      expect(v.e).toBeInstanceOf(Date);
+      expect(v.e).not.toBe(v.f);
+      expect(v.e).toEqual(v.f);
+    }
+  });
+
   it('leaves everything else to js-yaml, errors included', () => {
     const cases = [
       'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: {b: 1}\n', 'a: [b, [c]]\n', 'a: >\n  folded\n', 'a: "esc\\n"\n',

@@ -72,6 +72,32 @@ interface KnownKey {
  */
 const knownKeysBy = new WeakMap<PlainScalar, Map<number, KnownKey>>();
 
+/** A plain scalar value seen before: its text, and the value typed from it (never an object). */
+interface KnownValue {
+  raw: string;
+  value: unknown;
+  next: KnownValue | undefined;
+}
+
+/**
+ * Values seen so far (for each way of typing scalars), by a hash of their text: manifests repeat the same
+ * values over and over (pull policies, ports, label values, image names: 230,000 scalars of 10,000
+ * generated resources are 20,000 distinct texts), and a repeat found here costs neither a new string that
+ * lives as long as the scan nor the typing of its text.
+ */
+const knownValuesBy = new WeakMap<PlainScalar, Map<number, KnownValue>>();
+
+/** Bound on the values remembered, so that a long-lived process does not grow without end. */
+const MAX_KNOWN_VALUES = 50_000;
+
+/**
+ * A copy of a slice of a document that does not hold on to the document: a remembered value outlives
+ * the scan, and a slice would keep its whole file's text alive with it.
+ */
+function detached(s: string): string {
+  return (s + ' ').slice(0, -1);
+}
+
 function growLineTables(): void {
   const grow = (a: Int32Array) => {
     const b = new Int32Array(a.length * 2);
@@ -103,6 +129,7 @@ class Parser {
   private readonly indents: Int32Array;
   private readonly n: number;
   private readonly knownKeys: Map<number, KnownKey>;
+  private readonly knownValues: Map<number, KnownValue>;
   /**
    * Where the last node read ends: `line`, the line after it (block methods); `pos`, the offset after it
    * (key, quoted and flow readers). Kept here rather than returned with the value: a pair per node was
@@ -140,6 +167,9 @@ class Parser {
     let known = knownKeysBy.get(plain);
     if (!known) knownKeysBy.set(plain, (known = new Map()));
     this.knownKeys = known;
+    let values = knownValuesBy.get(plain);
+    if (!values) knownValuesBy.set(plain, (values = new Map()));
+    this.knownValues = values;
   }
 
   document(): unknown {
@@ -296,6 +326,23 @@ class Parser {
     return key;
   }
 
+  /** The plain scalar written from p to q (`h` hashes its text), typed; repeats share one value. */
+  private plainValue(p: number, q: number, h: number): unknown {
+    const t = this.t;
+    const len = q - p;
+    const known = this.knownValues;
+    for (let k = known.get(h); k; k = k.next) if (k.raw.length === len && t.startsWith(k.raw, p)) return k.value;
+    const raw = t.slice(p, q);
+    let value = this.plain(raw);
+    // Objects (timestamps become dates) are each their own: only immutable values are shared.
+    if (typeof value === 'object' && value !== null) return value;
+    if (known.size >= MAX_KNOWN_VALUES) known.clear();
+    const kept = detached(raw);
+    if (value === raw) value = kept;
+    known.set(h, { raw: kept, value, next: known.get(h) });
+    return value;
+  }
+
   /** The value after `key:` on line i (from offset p), for a mapping whose keys sit at column col. */
   private value(i: number, p: number, col: number, depth: number): unknown {
     const t = this.t;
@@ -343,6 +390,9 @@ class Parser {
       if (BAD_PLAIN_START.has(c)) giveUp();
       if ((c === DASH || c === 63 /* ? */ || c === COLON) && (v + 1 === end || t.charCodeAt(v + 1) === SPACE)) giveUp();
       let e = end;
+      // Hash of the text up to its last character that is not a space (the value without trailing spaces).
+      let h = 0;
+      let trimmed = 0;
       for (let q = v; q < end; q++) {
         const ch = t.charCodeAt(q);
         if (ch === HASH && t.charCodeAt(q - 1) === SPACE) {
@@ -351,9 +401,11 @@ class Parser {
         }
         // `a: b` inside a value, or a value ending with `:`, is something else in YAML.
         if (ch === COLON && (q + 1 === end || t.charCodeAt(q + 1) === SPACE)) giveUp();
+        h = (Math.imul(h, 31) + ch) | 0;
+        if (ch !== SPACE) trimmed = h;
       }
       while (e > v && t.charCodeAt(e - 1) === SPACE) e--;
-      value = this.plain(t.slice(v, e));
+      value = this.plainValue(v, e, trimmed);
       rest = end;
     }
     // After a quoted scalar or `[]`/`{}`: only spaces, or spaces and a comment.
