@@ -2,6 +2,7 @@ import type { ExemptedFinding, ExemptionIssue, Finding, ControlRef, SuggestedFix
 import type { InputError } from '../model/errors.js';
 import { formatPath, type FieldPath, type Segment } from '../model/path.js';
 import { toRef, type Location, type Resource, type ResourceRef } from '../model/resource.js';
+import { flatString } from '../model/text.js';
 import type { Severity } from '../model/severity.js';
 import type { ConfigExemption } from '../model/config.js';
 import type { Check, CheckContext, CheckResult } from './check.js';
@@ -172,7 +173,7 @@ class PathTexts {
       const seg = path[i]!;
       let next = node.children?.get(seg);
       if (next === undefined) {
-        next = { text: flat(formatPath(path.slice(0, i + 1))), segments: undefined, children: undefined };
+        next = { text: flatString(formatPath(path.slice(0, i + 1))), segments: undefined, children: undefined };
         (node.children ??= new Map()).set(seg, next);
       }
       node = next;
@@ -205,18 +206,6 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Fixes of one operation kept per path, at most this many distinct ones (a few values per field). */
 const FIXES_PER_PATH = 8;
-
-let _flatSink = 0;
-
-/**
- * The string, stored flat: text built by concatenation is a tree of pieces until something reads it
- * whole, and kept that way in thousands of findings it takes several times its length in memory.
- */
-function flat(s: string): string {
-  // Converting to a number reads the string whole, which flattens it in place.
-  _flatSink ^= (s as unknown as number) | 0;
-  return s;
-}
 
 /** Thrown by the inventory that per-resource evaluation sees: the check must wait for the whole input. */
 const NEEDS_INVENTORY = Symbol('needs the whole input');
@@ -399,11 +388,11 @@ export class Evaluation {
         if (kop.op === op.op && known.description === fix.description && (op.op === 'remove' || sameValue((kop as { value: unknown }).value, op.value))) return known;
       }
       op.path = node.segments!;
-      fix.description = flat(fix.description);
+      fix.description = flatString(fix.description);
       if (seen.length < FIXES_PER_PATH) seen.push(fix);
       return fix;
     }
-    fix.description = flat(fix.description);
+    fix.description = flatString(fix.description);
     for (const op of fix.operations) op.path = this.paths.segments(op.path);
     return fix;
   }
@@ -596,7 +585,7 @@ export class Evaluation {
     if (results.length === 0) return PASSED;
     const ref = (rec.ref ??= toRef(resource));
     // One array of the exact length, as most slots keep it (a pushed-to array keeps room for 17).
-    const findings = results.map((res) => this.makeFinding(p, resource, ref, flat(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix)));
+    const findings = results.map((res) => this.makeFinding(p, resource, ref, flatString(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix)));
     if (rec.local.length === 0 && p.configExemptions.length === 0) return { findings, exempted: NO_EXEMPTED };
     let kept: Finding[] | undefined;
     let exempted = NO_EXEMPTED;

@@ -1,3 +1,4 @@
+import { flatString } from './text.js';
 import type { FieldPath } from './path.js';
 
 /** Standard object metadata, loosely typed: manifests in the wild are not always valid. */
@@ -80,7 +81,8 @@ export function effectiveNamespace(r: Pick<Resource, 'kind' | 'namespace'>): str
 
 /** Builds the id used across the project (`Kind/namespace/name`). */
 export function resourceId(kind: string, name: string, namespace?: string): string {
-  return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+  // Flat: every resource keeps its id for as long as a scan runs.
+  return flatString(namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`);
 }
 
 /** Ref without provenance, for reports. */
