@@ -78,7 +78,18 @@ export interface EngineResult {
 }
 
 /** What one check did on one resource. */
-type Slot = typeof NOT_APPLIED | typeof DEFERRED | DataSlot;
+type Slot = typeof NOT_APPLIED | typeof DEFERRED | DataSlot | FindingsOnly;
+
+/**
+ * A slot with findings and nothing exempted (most slots with data), kept as the bare array: a wrapper
+ * object each, alive until the end of the input, was tens of thousands of objects more for the collector.
+ */
+type FindingsOnly = Finding[];
+
+/** The slot as the other threads' format has it (see transfer.ts). */
+function dataSlot(slot: DataSlot | FindingsOnly): DataSlot {
+  return Array.isArray(slot) ? { findings: slot, exempted: NO_EXEMPTED } : slot;
+}
 
 const NOT_APPLIED = 0;
 /** Not evaluated yet: the check reads other resources, so it runs once the whole input is known. */
@@ -104,7 +115,7 @@ interface ResourceRecord {
    * reading a file and the end of the input.)
    */
   offset: number;
-  data: DataSlot[];
+  data: Array<DataSlot | FindingsOnly>;
   local: Exemption[];
   issues: ExemptionIssue[];
   ref: ResourceRef | undefined;
@@ -351,6 +362,11 @@ export class Evaluation {
         if (listApplied) outcome.applied.push(resource.id);
         // Most applied slots passed: nothing more to read.
         if (slot === PASSED) continue;
+        if (Array.isArray(slot)) {
+          outcome.failed.add(resource.id);
+          for (const f of slot) findings.push(f);
+          continue;
+        }
         if ('crash' in slot) {
           errors.push(slot.crash);
           continue;
@@ -481,7 +497,7 @@ export class Evaluation {
     for (let i = 0; i < rec.run.length; i++) {
       const code = this.codes[rec.offset + i]!;
       out.code(code);
-      if (code === SLOT_CODE.DATA) out.data(rec.data[next++]!, (f) => this.exemptionIndex(rec, f));
+      if (code === SLOT_CODE.DATA) out.data(dataSlot(rec.data[next++]!), (f) => this.exemptionIndex(rec, f));
     }
     out.annotations(at, rec.local, rec.issues);
   }
@@ -586,7 +602,7 @@ export class Evaluation {
     const ref = (rec.ref ??= toRef(resource));
     // One array of the exact length, as most slots keep it (a pushed-to array keeps room for 17).
     const findings = results.map((res) => this.makeFinding(p, resource, ref, flatString(res.message), this.paths.get(res.path), resource.source.locate(res.path), res.container, res.fix && this.compactFix(res.fix)));
-    if (rec.local.length === 0 && p.configExemptions.length === 0) return { findings, exempted: NO_EXEMPTED };
+    if (rec.local.length === 0 && p.configExemptions.length === 0) return findings;
     let kept: Finding[] | undefined;
     let exempted = NO_EXEMPTED;
     for (let i = 0; i < findings.length; i++) {
@@ -600,7 +616,7 @@ export class Evaluation {
         kept.push(findings[i]!);
       }
     }
-    return { findings: kept ?? findings, exempted };
+    return exempted === NO_EXEMPTED ? findings : { findings: kept ?? findings, exempted };
   }
 }
 
