@@ -100,6 +100,11 @@ const PASSED: Slot = { findings: [], exempted: [] };
 /** The exempted findings of a slot that has none (most): shared, never written to. */
 const NO_EXEMPTED: ExemptedFinding[] = [];
 
+/** A record's slots with data, annotation exemptions and their issues when it has none: shared, never written to. */
+const NO_DATA: Array<DataSlot | FindingsOnly> = [];
+const NO_EXEMPTIONS: Exemption[] = [];
+const NO_ISSUES: ExemptionIssue[] = [];
+
 /** Slots that carry no data, stored as one byte each (see ResourceRecord). */
 const SLOT_CODE = { NOT_APPLIED: 0, DEFERRED: 1, PASSED: 2, DATA: 3 } as const;
 
@@ -479,11 +484,11 @@ export class Evaluation {
     return used;
   }
 
-  /** The annotation exemptions of a resource, and the issues found reading them. */
+  /** The annotation exemptions of a resource, and the issues found reading them (shared empty lists when none: most resources). */
   private annotations(resource: Resource, pod: PodView | undefined): { local: Exemption[]; issues: ExemptionIssue[] } {
     if (this.annotationMode !== 'off') {
       const parsed = annotationExemptions(resource, pod, this.opts.checks, this.peers, this.annotationMode === 'on', this.now);
-      return { local: parsed.exemptions, issues: parsed.issues };
+      return { local: parsed.exemptions.length > 0 ? parsed.exemptions : NO_EXEMPTIONS, issues: parsed.issues.length > 0 ? parsed.issues : NO_ISSUES };
     }
     const parsed = annotationExemptions(resource, pod, this.opts.checks, this.peers, true, this.now);
     return {
@@ -518,11 +523,14 @@ export class Evaluation {
     const run = this.runFor(resource.kind);
     const annotations = reader.annotations(position);
     const local: Exemption[] = annotations.local.map((e: ExportedExemption) => ({ ...e, resource }));
-    const rec: ResourceRecord = { resource, pod: UNKNOWN_POD, run, offset: this.reserve(run.length), data: [], local, issues: annotations.issues, ref: undefined };
+    const rec: ResourceRecord = { resource, pod: UNKNOWN_POD, run, offset: this.reserve(run.length), data: NO_DATA, local, issues: annotations.issues, ref: undefined };
     for (let i = 0; i < run.length; i++) {
       const code = reader.nextCode();
       this.codes[rec.offset + i] = code;
-      if (code === SLOT_CODE.DATA) rec.data.push(this.readData(reader, rec, run[i]!));
+      if (code === SLOT_CODE.DATA) {
+        if (rec.data === NO_DATA) rec.data = [];
+        rec.data.push(this.readData(reader, rec, run[i]!));
+      }
     }
     return rec;
   }
@@ -558,7 +566,7 @@ export class Evaluation {
   private record(resource: Resource, pod: PodView | undefined, inventory: Inventory): ResourceRecord {
     const run = this.runFor(resource.kind);
     const { local, issues } = this.annotations(resource, pod);
-    const rec: ResourceRecord = { resource, pod, run, offset: this.reserve(run.length), data: [], local, issues, ref: undefined };
+    const rec: ResourceRecord = { resource, pod, run, offset: this.reserve(run.length), data: NO_DATA, local, issues, ref: undefined };
     const ctx: CheckContext = { resource, object: resource.object, pod, inventory, params: this.params };
     for (let i = 0; i < run.length; i++) {
       const p = run[i]!;
@@ -571,6 +579,7 @@ export class Evaluation {
       else if (slot === PASSED) this.codes[rec.offset + i] = SLOT_CODE.PASSED;
       else {
         this.codes[rec.offset + i] = SLOT_CODE.DATA;
+        if (rec.data === NO_DATA) rec.data = [];
         rec.data.push(slot);
       }
     }
