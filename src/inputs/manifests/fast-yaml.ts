@@ -90,6 +90,18 @@ const knownValuesBy = new WeakMap<PlainScalar, Map<number, KnownValue>>();
 /** Bound on the values remembered, so that a long-lived process does not grow without end. */
 const MAX_KNOWN_VALUES = 50_000;
 
+/** Every value cache made (the WeakMap of {@link knownValuesBy} cannot be iterated). */
+const knownValueCaches = new Set<Map<number, KnownValue>>();
+
+/**
+ * Forgets the values remembered so far: each read of a scan's files starts afresh, so that what it costs
+ * does not depend on what was read before (a scan repeated in one process would otherwise find every
+ * value known already).
+ */
+export function resetParseCaches(): void {
+  for (const m of knownValueCaches) m.clear();
+}
+
 /**
  * A copy of a slice of a document that does not hold on to the document: a remembered value outlives
  * the scan, and a slice would keep its whole file's text alive with it.
@@ -168,7 +180,10 @@ class Parser {
     if (!known) knownKeysBy.set(plain, (known = new Map()));
     this.knownKeys = known;
     let values = knownValuesBy.get(plain);
-    if (!values) knownValuesBy.set(plain, (values = new Map()));
+    if (!values) {
+      knownValuesBy.set(plain, (values = new Map()));
+      knownValueCaches.add(values);
+    }
     this.knownValues = values;
   }
 

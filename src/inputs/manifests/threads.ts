@@ -28,6 +28,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { InputError } from '../../model/errors.js';
+import { resetParseCaches } from './fast-yaml.js';
 import { materializeParsedFile, parseManifestRaw, prepareText, type ParsedFile, type ParseLimits, type PreparedText, type RawDocumentText, type RawParsedFile, type RawResource } from './parse.js';
 
 /**
@@ -102,6 +103,7 @@ export interface ChunkProcessor {
  * {@link ThreadOptions.worker} with its processors).
  */
 export function runChunkJob(job: ChunkJob, processorFor?: (context: unknown) => ChunkProcessor): void {
+  resetParseCaches();
   const control = new Int32Array(job.control);
   const post = (m: ChunkMessage) => {
     job.port.postMessage(m);
@@ -268,6 +270,7 @@ export interface ParsedFiles {
  * consecutive files as soon as it is parsed (chunks in no particular order).
  */
 export async function parseFiles(files: readonly string[], limits: ParseLimits, opts: ThreadOptions, onChunk: ChunkHandler): Promise<ParsedFiles> {
+  resetParseCaches();
   const results = new Array<ParsedFile | InputError>(files.length);
   const deliver = (first: number, outcomes: FileOutcome[], extra: unknown, byWorker: boolean): void => {
     const parsed = outcomes.map((o, k) => {
