@@ -8,8 +8,11 @@ describe('parseQuantity', () => {
     ['500n', 5e-7], ['.5', 0.5],
   ])('%s', (q, n) => {
     expect(sameQuantity(parseQuantity(q)!, n)).toBe(true);
+    // Asked again (answered from what was read before): the same.
+    expect(sameQuantity(parseQuantity(q)!, n)).toBe(true);
   });
   it.each([['abc'], ['1 Gi'], ['1gi'], [''], [null], [{}], ['1.2.3']])('rejects %s', (q) => {
+    expect(parseQuantity(q)).toBeUndefined();
     expect(parseQuantity(q)).toBeUndefined();
   });
 });
