@@ -14,7 +14,8 @@
  * warm-up and repetitions do not inflate it. Each case prints one line: Palisade's time, resources per
  * second, time per resource, peak RSS and phase split, the same figures for the baseline, and the ratio
  * of the two; then the CPU time of both (every thread), whose ratio is the work the scan does beyond
- * parsing, which a busy machine inflates far less than the wall-clock ratio. When kube-score or Polaris
+ * parsing, which a busy machine inflates far less than the wall-clock ratio; and a second line with every timed
+ * run in order (the first runs on a new corpus still compile code and grow the heap). When kube-score or Polaris
  * are installed (PATH or ~/go/bin), they are timed on the 10k corpus next to the Palisade CLI, all as
  * whole processes writing JSON.
  *
@@ -378,6 +379,9 @@ async function main(): Promise<void> {
           `js-yaml loadAll ${fmtS(yaml.medianMs)} (${rate(yaml)} res/s, ${usPer(yaml)} µs/res, peak RSS ${fmtMB(yamlMem.peakRss)}) | ` +
           `ratio ${(scan.medianMs / yaml.medianMs).toFixed(2)} (CPU time ${fmtS(scan.cpuMs!)} vs ${fmtS(yaml.cpuMs!)}, ratio ${(scan.cpuMs! / yaml.cpuMs!).toFixed(2)}) | ${scan.checks} checks, ${scan.findings} findings, ${scan.errors} errors | ${jsonPart} | median of ${reps}`,
       );
+      // Every timed run, in order: the first runs on a new corpus still compile code and grow the heap.
+      const each = (r: ChildResult) => r.timesMs.map((t) => t.toFixed(0)).join(' ');
+      console.log(`case ${label(n).padStart(4)}: each run (ms, in order): palisade ${each(scan)} | js-yaml ${each(yaml)}`);
     }
     if (rows.length > 1) {
       const first = rows[0]!;
