@@ -1,26 +1,14 @@
 import { show, type Check, type CheckResult } from '../check.js';
 import type { FieldPath } from '../../model/path.js';
 import { getIn } from '../../model/path.js';
+import { remembered } from './lib/memo.js';
 
 const NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/**
- * Verdicts on keys and values already seen: a scan meets the same few hundred label keys and values on
- * every resource. Bounded so that a long-lived process does not grow it without end.
- */
+/** Verdicts on keys and values already seen (see {@link remembered}). */
 const keyVerdicts = new Map<string, string | undefined>();
 const valueVerdicts = new Map<string, string | undefined>();
-
-function remembered(cache: Map<string, string | undefined>, s: string, judge: (s: string) => string | undefined): string | undefined {
-  let v = cache.get(s);
-  if (v === undefined && !cache.has(s)) {
-    if (cache.size >= 10_000) cache.clear();
-    v = judge(s);
-    cache.set(s, v);
-  }
-  return v;
-}
 
 /**
  * A name made only of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at

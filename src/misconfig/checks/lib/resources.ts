@@ -4,6 +4,7 @@
  */
 import { describeContainer, inContainer, setField, show, type CheckResult } from '../../check.js';
 import type { ContainerView, PodView } from '../../pod-view.js';
+import { remembered } from './memo.js';
 
 export type ResourceSection = 'requests' | 'limits';
 export type ResourceName = 'cpu' | 'memory' | 'ephemeral-storage';
@@ -14,23 +15,14 @@ const SUFFIX: Record<string, number> = {
 };
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 
-/**
- * Quantities read so far: a scan reads the same few dozen (`500m`, `256Mi`) in every container, for every
- * resource check. Bounded so that a long-lived process does not grow it without end.
- */
+/** Quantities read so far: a scan reads the same few dozen (`500m`, `256Mi`) in every container, for every resource check. */
 const quantities = new Map<string, number | undefined>();
 
 /** Parses a Kubernetes quantity to a number in base units; undefined when it is not a valid quantity. */
 export function parseQuantity(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v !== 'string') return undefined;
-  let q = quantities.get(v);
-  if (q === undefined && !quantities.has(v)) {
-    if (quantities.size >= 10_000) quantities.clear();
-    q = readQuantity(v);
-    quantities.set(v, q);
-  }
-  return q;
+  return remembered(quantities, v, readQuantity);
 }
 
 function readQuantity(v: string): number | undefined {
