@@ -59,47 +59,58 @@ export function parseFastYaml(text: string, plain: PlainScalar, maxDepth: number
   }
 }
 
-/** A plain key seen before: its text, and the key js-yaml makes of it. */
-interface KnownKey {
+/** A plain scalar seen before, as a key or as a value: its text, and what it was read as. */
+interface Known<T> {
   raw: string;
-  key: string;
-  next: KnownKey | undefined;
+  value: T;
+  next: Known<T> | undefined;
 }
 
-/**
- * Keys seen so far (for each way of typing scalars), by a hash of their text: a few hundred distinct keys
- * make up every manifest, so most keys are found without even cutting their text out of the line.
- */
-const knownKeysBy = new WeakMap<PlainScalar, Map<number, KnownKey>>();
+/** Plain scalars seen so far, by a hash of their text (chained when hashes collide). */
+type KnownTexts<T> = Map<number, Known<T>>;
 
-/** A plain scalar value seen before: its text, and the value typed from it (never an object). */
-interface KnownValue {
-  raw: string;
-  value: unknown;
-  next: KnownValue | undefined;
+/** Keys and values seen so far, for one way of typing scalars. */
+interface KnownScalars {
+  /** A few hundred distinct keys make up every manifest: most are found without cutting their text out of the line. */
+  keys: KnownTexts<string>;
+  /**
+   * Manifests repeat the same values over and over (pull policies, ports, label values, image names: 230,000
+   * scalars of 10,000 generated resources are 20,000 distinct texts); a repeat found here costs neither a
+   * new string that lives as long as the scan nor the typing of its text. Never objects (dates).
+   */
+  values: KnownTexts<unknown>;
 }
 
-/**
- * Values seen so far (for each way of typing scalars), by a hash of their text: manifests repeat the same
- * values over and over (pull policies, ports, label values, image names: 230,000 scalars of 10,000
- * generated resources are 20,000 distinct texts), and a repeat found here costs neither a new string that
- * lives as long as the scan nor the typing of its text.
- */
-const knownValuesBy = new WeakMap<PlainScalar, Map<number, KnownValue>>();
+const knownBy = new WeakMap<PlainScalar, KnownScalars>();
 
-/** Bound on the values remembered, so that a long-lived process does not grow without end. */
-const MAX_KNOWN_VALUES = 50_000;
+/** Every cache made (the WeakMap of {@link knownBy} cannot be iterated). */
+const knownCaches = new Set<KnownScalars>();
 
-/** Every value cache made (the WeakMap of {@link knownValuesBy} cannot be iterated). */
-const knownValueCaches = new Set<Map<number, KnownValue>>();
+/** Bound on the texts remembered of each kind, so that a long-lived process does not grow without end. */
+const MAX_KNOWN = 50_000;
 
 /**
- * Forgets the values remembered so far: each read of a scan's files starts afresh, so that what it costs
- * does not depend on what was read before (a scan repeated in one process would otherwise find every
+ * Forgets the keys and values remembered so far: each read of a scan's files starts afresh, so that what it
+ * costs does not depend on what was read before (a scan repeated in one process would otherwise find every
  * value known already).
  */
 export function resetParseCaches(): void {
-  for (const m of knownValueCaches) m.clear();
+  for (const k of knownCaches) {
+    k.keys.clear();
+    k.values.clear();
+  }
+}
+
+/** What the text from `p` to `p + len` of `t` (hashed as `h`) was read as, if it was seen before. */
+function recall<T>(known: KnownTexts<T>, h: number, t: string, p: number, len: number): Known<T> | undefined {
+  for (let k = known.get(h); k; k = k.next) if (k.raw.length === len && t.startsWith(k.raw, p)) return k;
+  return undefined;
+}
+
+/** Remembers what `raw` (hashed as `h`, and not a slice of a document: see {@link detached}) was read as. */
+function remember<T>(known: KnownTexts<T>, h: number, raw: string, value: T): void {
+  if (known.size >= MAX_KNOWN) known.clear();
+  known.set(h, { raw, value, next: known.get(h) });
 }
 
 /**
@@ -140,8 +151,7 @@ class Parser {
   /** Per line: number of leading spaces; -1 for blank lines (spaces only) and comment lines. */
   private readonly indents: Int32Array;
   private readonly n: number;
-  private readonly knownKeys: Map<number, KnownKey>;
-  private readonly knownValues: Map<number, KnownValue>;
+  private readonly known: KnownScalars;
   /**
    * Where the last node read ends: `line`, the line after it (block methods); `pos`, the offset after it
    * (key, quoted and flow readers). Kept here rather than returned with the value: a pair per node was
@@ -176,15 +186,12 @@ class Parser {
     this.indents = lineIndents;
     // A text that ends without a newline gets one, as js-yaml does: the lines are the same.
     this.n = n;
-    let known = knownKeysBy.get(plain);
-    if (!known) knownKeysBy.set(plain, (known = new Map()));
-    this.knownKeys = known;
-    let values = knownValuesBy.get(plain);
-    if (!values) {
-      knownValuesBy.set(plain, (values = new Map()));
-      knownValueCaches.add(values);
+    let known = knownBy.get(plain);
+    if (!known) {
+      knownBy.set(plain, (known = { keys: new Map(), values: new Map() }));
+      knownCaches.add(known);
     }
-    this.knownValues = values;
+    this.known = known;
   }
 
   document(): unknown {
@@ -330,31 +337,23 @@ class Parser {
    * scalar, then turned into its string form (`1`, `true`, `null`).
    */
   private keyText(p: number, q: number, h: number): string {
-    const t = this.t;
     const len = q - p;
-    const known = this.knownKeys;
-    for (let k = known.get(h); k; k = k.next) if (k.raw.length === len && t.startsWith(k.raw, p)) return k.key;
-    if (known.size >= 10_000) known.clear();
-    const raw = t.slice(p, q);
+    const seen = recall(this.known.keys, h, this.t, p, len);
+    if (seen) return seen.value;
+    const raw = detached(this.t.slice(p, q));
     const key = String(this.plain(raw));
-    known.set(h, { raw, key, next: known.get(h) });
+    remember(this.known.keys, h, raw, key);
     return key;
   }
 
   /** The plain scalar written from p to q (`h` hashes its text), typed; repeats share one value. */
   private plainValue(p: number, q: number, h: number): unknown {
-    const t = this.t;
-    const len = q - p;
-    const known = this.knownValues;
-    for (let k = known.get(h); k; k = k.next) if (k.raw.length === len && t.startsWith(k.raw, p)) return k.value;
-    const raw = t.slice(p, q);
-    let value = this.plain(raw);
+    const seen = recall(this.known.values, h, this.t, p, q - p);
+    if (seen) return seen.value;
+    const raw = detached(this.t.slice(p, q));
+    const value = this.plain(raw);
     // Objects (timestamps become dates) are each their own: only immutable values are shared.
-    if (typeof value === 'object' && value !== null) return value;
-    if (known.size >= MAX_KNOWN_VALUES) known.clear();
-    const kept = detached(raw);
-    if (value === raw) value = kept;
-    known.set(h, { raw: kept, value, next: known.get(h) });
+    if (typeof value !== 'object' || value === null) remember(this.known.values, h, raw, value);
     return value;
   }
 
