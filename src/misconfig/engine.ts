@@ -158,13 +158,13 @@ class PathTexts {
 
   /** An array equal to `path`, the same one for every equal path. */
   segments(path: FieldPath): FieldPath {
-    return segmentsOf(this.node(path), path);
+    return this.nodeWithSegments(path).segments!;
   }
 
   /** The node of a path, one per distinct path, with its shared array (as {@link segments}). */
   nodeWithSegments(path: FieldPath): PathNode {
     const node = this.node(path);
-    segmentsOf(node, path);
+    node.segments ??= Object.freeze(path.slice());
     return node;
   }
 
@@ -198,10 +198,6 @@ class PathTexts {
     }
     return node;
   }
-}
-
-function segmentsOf(node: PathNode, path: FieldPath): FieldPath {
-  return (node.segments ??= Object.freeze(path.slice()));
 }
 
 /** Equal JSON data (what fix values are); anything else is equal only to itself. */
